@@ -1,0 +1,17 @@
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![forbid(unsafe_code)]
+//! EMV building blocks for posnet: BER-TLV coding (EMV Book 3, Annex B).
+//!
+//! Everything here is pure: bytes in, values out, no I/O.
+
+pub mod tlv;
+
+pub use tlv::{Tag, TagClass, Tlv, TlvError, TlvErrorKind};
