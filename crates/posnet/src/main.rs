@@ -1,1 +1,37 @@
-fn main() {}
+//! `posnet`: the POS terminal, payment gateway, issuer host, network doctor and tools in one
+//! binary. Each subcommand lives in `cmd/`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// posnet — an open card-present payment network: terminal, gateway, issuer and tools.
+#[derive(Parser)]
+#[command(name = "posnet", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// ISO 8583 message inspector: decode, encode and list dialects.
+    #[command(name = "iso8583")]
+    Iso8583(cmd::iso8583::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Iso8583(args) => cmd::iso8583::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("posnet: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

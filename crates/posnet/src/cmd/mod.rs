@@ -1,0 +1,3 @@
+//! One module per `posnet` subcommand.
+
+pub mod iso8583;
