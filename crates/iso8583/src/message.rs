@@ -165,6 +165,27 @@ impl<'a> Message<'a> {
         self.scratch.clear();
     }
 
+    /// The same message emptied, with a new lifetime: keeps its allocations for the next frame,
+    /// so a connection can unpack into one message for ever without allocating.
+    pub fn recycle<'b>(self) -> Message<'b> {
+        let mut entries = self.entries;
+        entries.clear();
+        let mut scratch = self.scratch;
+        scratch.clear();
+        Message {
+            mti: self.mti,
+            // An empty map-and-collect between same-sized types reuses the allocation.
+            entries: entries
+                .into_iter()
+                .map(|e| Entry {
+                    number: e.number,
+                    slot: Slot::Scratch { start: 0, len: 0 },
+                })
+                .collect(),
+            scratch,
+        }
+    }
+
     /// A copy that owns all of its values, free of the frame's lifetime.
     pub fn into_owned(self) -> Message<'static> {
         let mut out = Message {

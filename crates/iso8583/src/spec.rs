@@ -91,20 +91,63 @@ impl Kind {
     /// Position and byte of the first character this class refuses, if any.
     #[inline]
     pub fn first_invalid(self, value: &[u8]) -> Option<(usize, u8)> {
-        match self {
-            Kind::B => None,
-            // The common case gets a tight loop the compiler can vectorise.
-            Kind::N => value
-                .iter()
-                .position(|b| !b.is_ascii_digit())
-                .and_then(|i| value.get(i).map(|b| (i, *b))),
-            _ => value
-                .iter()
-                .enumerate()
-                .find(|(i, b)| !self.accepts(*i, **b))
-                .map(|(i, b)| (i, *b)),
+        let bit = match self {
+            Kind::B => return None,
+            Kind::Xn => {
+                return value
+                    .iter()
+                    .enumerate()
+                    .find(|(i, b)| !self.accepts(*i, **b))
+                    .map(|(i, b)| (i, *b));
+            }
+            Kind::N => CLASS_N,
+            Kind::A => CLASS_A,
+            Kind::An => CLASS_AN,
+            Kind::Ans => CLASS_ANS,
+            Kind::Z => CLASS_Z,
+        };
+        // One table load per byte on the hot path; the position is only searched on failure.
+        if value.iter().all(|&b| class_of(b) & bit != 0) {
+            return None;
         }
+        value.iter().position(|&b| class_of(b) & bit == 0).and_then(|i| value.get(i).map(|b| (i, *b)))
     }
+}
+
+const CLASS_N: u8 = 1;
+const CLASS_A: u8 = 2;
+const CLASS_AN: u8 = 4;
+const CLASS_ANS: u8 = 8;
+const CLASS_Z: u8 = 16;
+
+/// For each byte, the classes that accept it (the same rules as [`Kind::accepts`]).
+static CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b.is_ascii_digit() {
+            c |= CLASS_N | CLASS_AN | CLASS_Z;
+        }
+        if b.is_ascii_alphabetic() || b == b' ' {
+            c |= CLASS_A | CLASS_AN;
+        }
+        if b >= 0x20 && b <= 0x7E {
+            c |= CLASS_ANS;
+        }
+        if b == b'=' || b == b'D' {
+            c |= CLASS_Z;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn class_of(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
 }
 
 /// How a value's characters or bytes are written on the wire.
@@ -454,5 +497,24 @@ impl Spec {
     /// The highest field number a message of this dialect can carry.
     pub fn field_limit(&self) -> usize {
         if self.tertiary_bitmap { FIELD_MAX } else { 128 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_table_agrees_with_the_rules() {
+        for kind in [Kind::N, Kind::A, Kind::An, Kind::Ans, Kind::Z, Kind::Xn, Kind::B] {
+            for b in 0..=255u8 {
+                for pos in [0usize, 1] {
+                    let v = [if pos == 0 { b } else { b'D' }, b];
+                    let v = if pos == 0 { &v[..1] } else { &v[..] };
+                    let expected = v.iter().enumerate().find(|(i, c)| !kind.accepts(*i, **c)).map(|(i, c)| (i, *c));
+                    assert_eq!(kind.first_invalid(v), expected, "{kind:?} {v:?}");
+                }
+            }
+        }
     }
 }
