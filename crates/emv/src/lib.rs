@@ -8,10 +8,12 @@
     )
 )]
 #![forbid(unsafe_code)]
-//! EMV building blocks for posnet: BER-TLV coding (EMV Book 3, Annex B).
+//! EMV building blocks for posnet: BER-TLV coding (EMV Book 3, Annex B) and the
+//! data element dictionary (Annex A).
 //!
 //! Everything here is pure: bytes in, values out, no I/O.
 
+pub mod tags;
 pub mod tlv;
 
 pub use tlv::{Tag, TagClass, Tlv, TlvError, TlvErrorKind};
