@@ -9,10 +9,11 @@
 )]
 #![forbid(unsafe_code)]
 //! EMV building blocks for posnet: BER-TLV coding (EMV Book 3, Annex B) and the
-//! data element dictionary (Annex A).
+//! data element dictionary (Annex A), and DOLs (section 5.4).
 //!
 //! Everything here is pure: bytes in, values out, no I/O.
 
+pub mod dol;
 pub mod tags;
 pub mod tlv;
 
