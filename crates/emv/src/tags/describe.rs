@@ -141,10 +141,6 @@ fn nibbles(value: &[u8]) -> String {
     hex(value)
 }
 
-pub(crate) fn hex(value: &[u8]) -> String {
-    let mut out = String::with_capacity(value.len() * 2);
-    for b in value {
-        let _ = write!(out, "{b:02X}");
-    }
-    out
+fn hex(value: &[u8]) -> String {
+    crate::hex::encode(value)
 }
