@@ -429,6 +429,12 @@ impl<'l, S: Storage> Batch<'l, S> {
         Ok(expired)
     }
 
+    /// Gives up the batch, returning what it had staged (for crash tests).
+    #[cfg(test)]
+    pub(crate) fn into_changes(self) -> ChangeSet {
+        self.staged
+    }
+
     /// Writes everything staged in one atomic, durable commit. On error nothing was written.
     pub fn commit(self) -> Result<CommitSummary, LedgerError> {
         let summary = CommitSummary {

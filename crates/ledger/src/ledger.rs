@@ -101,6 +101,12 @@ impl<S: Storage> Ledger<S> {
         &self.storage
     }
 
+    /// The storage, for tests that damage it on purpose.
+    #[cfg(test)]
+    pub(crate) fn storage_mut(&mut self) -> &mut S {
+        &mut self.storage
+    }
+
     /// Gives the storage back.
     pub fn into_storage(self) -> S {
         self.storage

@@ -37,4 +37,5 @@ pub use decision::{
 pub use error::{LedgerError, StorageError};
 pub use ledger::Ledger;
 pub use storage::memory::MemoryStorage;
+pub use storage::sqlite::SqliteStorage;
 pub use storage::{ChangeSet, Storage};

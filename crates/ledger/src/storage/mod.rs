@@ -2,6 +2,7 @@
 //! two storages fed the same operations give the same answers.
 
 pub mod memory;
+pub mod sqlite;
 
 use std::collections::BTreeMap;
 
