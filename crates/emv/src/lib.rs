@@ -8,10 +8,24 @@
     )
 )]
 #![forbid(unsafe_code)]
-//! EMV building blocks for posnet: BER-TLV coding (EMV Book 3, Annex B).
+//! EMV building blocks for posnet: BER-TLV coding (EMV Book 3, Annex B), the
+//! data element dictionary (Annex A), DOLs (section 5.4), and the bit-level data elements of
+//! Annex C (TVR, TSI, AIP, AUC, CVM).
 //!
 //! Everything here is pure: bytes in, values out, no I/O.
 
+pub mod aip;
+pub mod auc;
+pub mod bits;
+pub mod cvm;
+pub mod dol;
+mod hex;
+pub mod tags;
 pub mod tlv;
+pub mod tvr;
 
+pub use aip::{Aip, AipBit};
+pub use auc::{Auc, AucBit};
+pub use bits::BitsError;
 pub use tlv::{Tag, TagClass, Tlv, TlvError, TlvErrorKind};
+pub use tvr::{Tsi, TsiBit, Tvr, TvrBit};
