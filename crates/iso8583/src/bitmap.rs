@@ -31,18 +31,21 @@ impl Bitmap {
 
     /// Field numbers present, ascending, excluding the bitmap indicators 1 and 65.
     pub fn data_fields(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(w, word)| {
-            let mut bits = *word;
-            std::iter::from_fn(move || {
-                if bits == 0 {
-                    return None;
-                }
-                let lz = bits.leading_zeros() as usize;
-                bits &= !(1u64 << (63 - lz));
-                Some(w * 64 + lz + 1)
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(w, word)| {
+                let mut bits = *word;
+                std::iter::from_fn(move || {
+                    if bits == 0 {
+                        return None;
+                    }
+                    let lz = bits.leading_zeros() as usize;
+                    bits &= !(1u64 << (63 - lz));
+                    Some(w * 64 + lz + 1)
+                })
             })
-        })
-        .filter(|&n| n != 1 && n != 65)
+            .filter(|&n| n != 1 && n != 65)
     }
 }
 

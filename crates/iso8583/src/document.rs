@@ -71,9 +71,15 @@ pub fn tlv_fields(spec: &Spec, msg: &Message<'_>) -> Vec<usize> {
 /// packed; here only their form (hex for binary fields) is.
 pub fn from_json(spec: &Spec, doc: &Value) -> Result<Message<'static>, DocumentError> {
     let obj = doc.as_object().ok_or(DocumentError::Shape)?;
-    let mti_text = obj.get("mti").and_then(Value::as_str).ok_or(DocumentError::Shape)?;
+    let mti_text = obj
+        .get("mti")
+        .and_then(Value::as_str)
+        .ok_or(DocumentError::Shape)?;
     let mti = Mti::parse(mti_text).ok_or_else(|| DocumentError::Mti(mti_text.to_string()))?;
-    let fields = obj.get("fields").and_then(Value::as_object).ok_or(DocumentError::Shape)?;
+    let fields = obj
+        .get("fields")
+        .and_then(Value::as_object)
+        .ok_or(DocumentError::Shape)?;
     let mut msg = Message::new(mti);
     for (key, value) in fields {
         let number: usize = key.parse().map_err(|_| DocumentError::Key(key.clone()))?;
@@ -111,6 +117,7 @@ pub fn tlv_json(spec: &Spec, msg: &Message<'_>, reveal: Reveal) -> Map<String, V
             match item {
                 Ok(t) => list.push(serde_json::json!({
                     "tag": t.tag.to_string(),
+                    "name": emv::tags::lookup(t.tag).map_or("(unknown)", |i| i.name),
                     "length": t.value.len(),
                     "value": match reveal {
                         Reveal::All => hex::encode_upper(t.value),

@@ -47,11 +47,23 @@ pub enum ErrorKind {
     /// A length prefix that is not a number in its encoding.
     BadLengthPrefix { raw_hex: String },
     /// A variable length above the field's maximum.
-    TooLong { len: usize, max: usize, unit: &'static str },
+    TooLong {
+        len: usize,
+        max: usize,
+        unit: &'static str,
+    },
     /// A fixed field of the wrong length.
-    WrongLength { len: usize, expected: usize, unit: &'static str },
+    WrongLength {
+        len: usize,
+        expected: usize,
+        unit: &'static str,
+    },
     /// A character the field's class does not allow.
-    BadChar { position: usize, byte: u8, expected: &'static str },
+    BadChar {
+        position: usize,
+        byte: u8,
+        expected: &'static str,
+    },
     /// A nibble above 9 where a BCD digit was expected.
     BadBcd { position: usize, byte: u8 },
     /// A character that is not a hexadecimal digit.
@@ -84,27 +96,63 @@ impl fmt::Display for ErrorKind {
             ErrorKind::TooLong { len, max, unit } => {
                 write!(f, "length {len} {unit} is more than the maximum {max}")
             }
-            ErrorKind::WrongLength { len, expected, unit } => {
-                write!(f, "value is {len} {unit} but the field is fixed at {expected}")
+            ErrorKind::WrongLength {
+                len,
+                expected,
+                unit,
+            } => {
+                write!(
+                    f,
+                    "value is {len} {unit} but the field is fixed at {expected}"
+                )
             }
-            ErrorKind::BadChar { position, byte, expected } => {
-                write!(f, "character {} at position {position} is not allowed (expected {expected})", show_byte(*byte))
+            ErrorKind::BadChar {
+                position,
+                byte,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "character {} at position {position} is not allowed (expected {expected})",
+                    show_byte(*byte)
+                )
             }
             ErrorKind::BadBcd { position, byte } => {
-                write!(f, "byte {byte:#04x} at position {position} is not packed BCD")
+                write!(
+                    f,
+                    "byte {byte:#04x} at position {position} is not packed BCD"
+                )
             }
             ErrorKind::BadHex { position, byte } => {
-                write!(f, "character {} at position {position} is not a hex digit", show_byte(*byte))
+                write!(
+                    f,
+                    "character {} at position {position} is not a hex digit",
+                    show_byte(*byte)
+                )
             }
             ErrorKind::OddHex { len } => write!(f, "hex value has an odd number of digits ({len})"),
-            ErrorKind::UndefinedField => f.write_str("present in the bitmap but not defined by the spec"),
-            ErrorKind::TrailingData { count } => write!(f, "{count} bytes left after the last field"),
-            ErrorKind::OutOfRange { limit } => write!(f, "not a data element of this spec (1..={limit})"),
-            ErrorKind::BitmapField => f.write_str("is a bitmap, computed when packing; do not set it"),
-            ErrorKind::Unencodable { position, byte } => {
-                write!(f, "character {} at position {position} cannot be encoded", show_byte(*byte))
+            ErrorKind::UndefinedField => {
+                f.write_str("present in the bitmap but not defined by the spec")
             }
-            ErrorKind::TooLarge { len, max } => write!(f, "{len} bytes is more than the maximum {max}"),
+            ErrorKind::TrailingData { count } => {
+                write!(f, "{count} bytes left after the last field")
+            }
+            ErrorKind::OutOfRange { limit } => {
+                write!(f, "not a data element of this spec (1..={limit})")
+            }
+            ErrorKind::BitmapField => {
+                f.write_str("is a bitmap, computed when packing; do not set it")
+            }
+            ErrorKind::Unencodable { position, byte } => {
+                write!(
+                    f,
+                    "character {} at position {position} cannot be encoded",
+                    show_byte(*byte)
+                )
+            }
+            ErrorKind::TooLarge { len, max } => {
+                write!(f, "{len} bytes is more than the maximum {max}")
+            }
         }
     }
 }

@@ -105,9 +105,16 @@ pub enum FrameError {
 impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FrameError::BadHeader { raw_hex } => write!(f, "frame length header {raw_hex} (hex) is not a valid length"),
-            FrameError::TooLarge { len, max } => write!(f, "frame of {len} bytes is more than the maximum {max}"),
-            FrameError::ShortTpdu { len } => write!(f, "frame of {len} bytes cannot hold the 5-byte TPDU"),
+            FrameError::BadHeader { raw_hex } => write!(
+                f,
+                "frame length header {raw_hex} (hex) is not a valid length"
+            ),
+            FrameError::TooLarge { len, max } => {
+                write!(f, "frame of {len} bytes is more than the maximum {max}")
+            }
+            FrameError::ShortTpdu { len } => {
+                write!(f, "frame of {len} bytes cannot hold the 5-byte TPDU")
+            }
             FrameError::CannotEncode { len, max } => {
                 write!(f, "message of {len} bytes cannot be framed (maximum {max})")
             }
@@ -123,7 +130,10 @@ pub enum Frame<'a> {
     /// A zero-length frame: the peer says it is alive.
     KeepAlive,
     /// A message, with its TPDU when the framing has one.
-    Message { tpdu: Option<Tpdu>, payload: &'a [u8] },
+    Message {
+        tpdu: Option<Tpdu>,
+        payload: &'a [u8],
+    },
 }
 
 /// A framing configuration.
@@ -155,17 +165,26 @@ impl Framing {
     /// took, or `None` when more bytes are needed.
     pub fn decode<'a>(&self, buf: &'a [u8]) -> Result<Option<(Frame<'a>, usize)>, FrameError> {
         let w = self.header.width();
-        let Some(head) = buf.get(..w) else { return Ok(None) };
+        let Some(head) = buf.get(..w) else {
+            return Ok(None);
+        };
         let len = self.read_header(head)?;
         if len > self.limit() {
-            return Err(FrameError::TooLarge { len, max: self.limit() });
+            return Err(FrameError::TooLarge {
+                len,
+                max: self.limit(),
+            });
         }
-        let Some(body) = buf.get(w..w + len) else { return Ok(None) };
+        let Some(body) = buf.get(w..w + len) else {
+            return Ok(None);
+        };
         if len == 0 {
             return Ok(Some((Frame::KeepAlive, w)));
         }
         let (tpdu, payload) = if self.tpdu {
-            let (t, p) = body.split_at_checked(Tpdu::LEN).ok_or(FrameError::ShortTpdu { len })?;
+            let (t, p) = body
+                .split_at_checked(Tpdu::LEN)
+                .ok_or(FrameError::ShortTpdu { len })?;
             let t: [u8; 5] = t.try_into().map_err(|_| FrameError::ShortTpdu { len })?;
             (Some(Tpdu::from_bytes(t)), p)
         } else {
@@ -211,23 +230,39 @@ impl Framing {
             LengthHeader::Binary2 => out.extend_from_slice(&(len as u16).to_be_bytes()),
             LengthHeader::Bcd2 => {
                 let (hi, lo) = ((len / 100) as u8, (len % 100) as u8);
-                out.push((hi / 10) << 4 | hi % 10);
-                out.push((lo / 10) << 4 | lo % 10);
+                out.push(((hi / 10) << 4) | (hi % 10));
+                out.push(((lo / 10) << 4) | (lo % 10));
             }
             LengthHeader::Ascii4 => out.extend_from_slice(format!("{len:04}").as_bytes()),
         }
     }
 
     /// Appends one framed message. With a TPDU framing, `tpdu` must be given.
-    pub fn encode(&self, tpdu: Option<Tpdu>, payload: &[u8], out: &mut Vec<u8>) -> Result<(), FrameError> {
+    pub fn encode(
+        &self,
+        tpdu: Option<Tpdu>,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), FrameError> {
         let tpdu_len = if self.tpdu { Tpdu::LEN } else { 0 };
         let len = payload.len() + tpdu_len;
         if len > self.limit() {
-            return Err(FrameError::CannotEncode { len, max: self.limit() });
+            return Err(FrameError::CannotEncode {
+                len,
+                max: self.limit(),
+            });
         }
         self.write_header(len, out);
         if self.tpdu {
-            out.extend_from_slice(&tpdu.unwrap_or(Tpdu { id: 0x60, destination: 0, source: 0 }).to_bytes());
+            out.extend_from_slice(
+                &tpdu
+                    .unwrap_or(Tpdu {
+                        id: 0x60,
+                        destination: 0,
+                        source: 0,
+                    })
+                    .to_bytes(),
+            );
         }
         out.extend_from_slice(payload);
         Ok(())
@@ -244,19 +279,29 @@ mod tests {
     use super::*;
 
     fn framing(header: LengthHeader, tpdu: bool) -> Framing {
-        Framing { header, tpdu, frame_max: 4096 }
+        Framing {
+            header,
+            tpdu,
+            frame_max: 4096,
+        }
     }
 
     #[test]
     fn headers_encode_as_their_standards_say() {
         let mut out = Vec::new();
-        framing(LengthHeader::Binary2, false).encode(None, &[0xAA; 300], &mut out).unwrap();
+        framing(LengthHeader::Binary2, false)
+            .encode(None, &[0xAA; 300], &mut out)
+            .unwrap();
         assert_eq!(&out[..2], &[0x01, 0x2C]);
         out.clear();
-        framing(LengthHeader::Bcd2, false).encode(None, &[0xAA; 300], &mut out).unwrap();
+        framing(LengthHeader::Bcd2, false)
+            .encode(None, &[0xAA; 300], &mut out)
+            .unwrap();
         assert_eq!(&out[..2], &[0x03, 0x00]);
         out.clear();
-        framing(LengthHeader::Ascii4, false).encode(None, &[0xAA; 300], &mut out).unwrap();
+        framing(LengthHeader::Ascii4, false)
+            .encode(None, &[0xAA; 300], &mut out)
+            .unwrap();
         assert_eq!(&out[..4], b"0300");
     }
 
@@ -264,13 +309,28 @@ mod tests {
     fn partial_whole_keepalive_and_tpdu() {
         let f = framing(LengthHeader::Binary2, true);
         let mut out = Vec::new();
-        let t = Tpdu { id: 0x60, destination: 0x0001, source: 0x0203 };
+        let t = Tpdu {
+            id: 0x60,
+            destination: 0x0001,
+            source: 0x0203,
+        };
         f.encode(Some(t), b"0800", &mut out).unwrap();
-        assert_eq!(out, [0x00, 0x09, 0x60, 0x00, 0x01, 0x02, 0x03, b'0', b'8', b'0', b'0']);
+        assert_eq!(
+            out,
+            [
+                0x00, 0x09, 0x60, 0x00, 0x01, 0x02, 0x03, b'0', b'8', b'0', b'0'
+            ]
+        );
         assert_eq!(f.decode(&out[..5]).unwrap(), None);
         f.encode_keepalive(&mut out);
         let (frame, used) = f.decode(&out).unwrap().unwrap();
-        assert_eq!(frame, Frame::Message { tpdu: Some(t), payload: b"0800" });
+        assert_eq!(
+            frame,
+            Frame::Message {
+                tpdu: Some(t),
+                payload: b"0800"
+            }
+        );
         assert_eq!(used, 11);
         assert_eq!(f.decode(&out[used..]).unwrap(), Some((Frame::KeepAlive, 2)));
         assert_eq!(t.reply().destination, 0x0203);
@@ -279,13 +339,28 @@ mod tests {
     #[test]
     fn hostile_headers_are_refused() {
         let f = framing(LengthHeader::Binary2, false);
-        assert_eq!(f.decode(&[0xFF, 0xFF]), Err(FrameError::TooLarge { len: 65535, max: 4096 }));
+        assert_eq!(
+            f.decode(&[0xFF, 0xFF]),
+            Err(FrameError::TooLarge {
+                len: 65535,
+                max: 4096
+            })
+        );
         let b = framing(LengthHeader::Bcd2, false);
-        assert!(matches!(b.decode(&[0x0A, 0x00]), Err(FrameError::BadHeader { .. })));
+        assert!(matches!(
+            b.decode(&[0x0A, 0x00]),
+            Err(FrameError::BadHeader { .. })
+        ));
         let a = framing(LengthHeader::Ascii4, false);
-        assert!(matches!(a.decode(b"00x1"), Err(FrameError::BadHeader { .. })));
+        assert!(matches!(
+            a.decode(b"00x1"),
+            Err(FrameError::BadHeader { .. })
+        ));
         let t = framing(LengthHeader::Binary2, true);
-        assert_eq!(t.decode(&[0, 3, 1, 2, 3]), Err(FrameError::ShortTpdu { len: 3 }));
+        assert_eq!(
+            t.decode(&[0, 3, 1, 2, 3]),
+            Err(FrameError::ShortTpdu { len: 3 })
+        );
         assert!(f.encode(None, &[0; 5000], &mut Vec::new()).is_err());
     }
 }

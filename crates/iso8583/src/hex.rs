@@ -2,12 +2,18 @@
 
 const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
 
+/// The uppercase hex digit of the low nibble of `n`.
+#[inline(always)]
+fn digit(n: u8) -> u8 {
+    DIGITS.get(usize::from(n & 0xF)).copied().unwrap_or(b'0')
+}
+
 /// Uppercase hex of `bytes`.
 pub fn encode_upper(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xF)] as char);
+        s.push(digit(b >> 4) as char);
+        s.push(digit(*b) as char);
     }
     s
 }
@@ -16,8 +22,8 @@ pub fn encode_upper(bytes: &[u8]) -> String {
 #[inline]
 pub(crate) fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
     for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)]);
-        out.push(DIGITS[usize::from(b & 0xF)]);
+        out.push(digit(b >> 4));
+        out.push(digit(*b));
     }
 }
 
@@ -46,7 +52,10 @@ impl std::fmt::Display for HexError {
         match self {
             HexError::OddLength(n) => write!(f, "hex text has an odd number of digits ({n})"),
             HexError::BadDigit { position, byte } => {
-                write!(f, "byte {byte:#04x} at position {position} is not a hex digit")
+                write!(
+                    f,
+                    "byte {byte:#04x} at position {position} is not a hex digit"
+                )
             }
         }
     }
@@ -56,13 +65,19 @@ impl std::error::Error for HexError {}
 
 /// Decodes hex text (either case), appending to `out`.
 pub fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), HexError> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(HexError::OddLength(text.len()));
     }
     for (i, pair) in text.chunks_exact(2).enumerate() {
         let &[h, l] = pair else { continue };
-        let hi = nibble(h).ok_or(HexError::BadDigit { position: 2 * i, byte: h })?;
-        let lo = nibble(l).ok_or(HexError::BadDigit { position: 2 * i + 1, byte: l })?;
+        let hi = nibble(h).ok_or(HexError::BadDigit {
+            position: 2 * i,
+            byte: h,
+        })?;
+        let lo = nibble(l).ok_or(HexError::BadDigit {
+            position: 2 * i + 1,
+            byte: l,
+        })?;
         out.push(hi << 4 | lo);
     }
     Ok(())
@@ -85,6 +100,12 @@ mod tests {
         assert_eq!(encode_upper(&[0x00, 0xAB, 0x7f]), "00AB7F");
         assert_eq!(decode("00ab 7F").unwrap(), vec![0x00, 0xAB, 0x7F]);
         assert_eq!(decode("ABC"), Err(HexError::OddLength(3)));
-        assert_eq!(decode("0G"), Err(HexError::BadDigit { position: 1, byte: b'G' }));
+        assert_eq!(
+            decode("0G"),
+            Err(HexError::BadDigit {
+                position: 1,
+                byte: b'G'
+            })
+        );
     }
 }

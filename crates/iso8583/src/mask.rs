@@ -3,34 +3,27 @@
 
 use crate::spec::{Composite, Kind, Sensitivity, Spec};
 
-/// Masks a PAN: first 6 and last 4 digits of a PAN of 13 or more digits; for a shorter value only
-/// the last 4 (and nothing below 8 digits), so a short number never shows most of itself.
+/// Masks a PAN to at most its first 6 and last 4 digits (the EMV crate's rule, so chip data
+/// and message fields mask alike).
 pub fn mask_pan(pan: &str) -> String {
-    let n = pan.chars().count();
-    let (head, tail) = if n >= 13 {
-        (6, 4)
-    } else if n >= 8 {
-        (0, 4)
-    } else {
-        (0, 0)
-    };
-    pan.chars()
-        .enumerate()
-        .map(|(i, c)| if i < head || i >= n - tail { c } else { '*' })
-        .collect()
+    emv::tags::mask_pan(pan)
 }
 
 /// Masks a value that carries a PAN (field 2, 34, track 1/2/3): the leading PAN is masked by
 /// [`mask_pan`], a format code before it is kept, and everything after the PAN's separator
 /// (expiry, service code, discretionary data with the CVV) is replaced by `*`.
 pub fn mask_pan_bearing(value: &str) -> String {
-    let start = value.find(|c: char| c.is_ascii_digit()).unwrap_or(value.len());
+    let start = value
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(value.len());
     // A format code longer than 2 characters is not a track's: mask everything.
     if start > 2 {
         return "*".repeat(value.chars().count());
     }
     let rest = &value[start..];
-    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let mut out = String::with_capacity(value.len());
     out.push_str(&value[..start]);
     out.push_str(&mask_pan(&rest[..end]));
@@ -72,18 +65,23 @@ pub fn show_default(number: usize, value: &[u8]) -> String {
         _ => Kind::B,
     };
     // Field 55 carries ICC data in every ISO 8583 version this crate knows.
-    let composite = if number == 55 { Composite::Tlv } else { Composite::None };
+    let composite = if number == 55 {
+        Composite::Tlv
+    } else {
+        Composite::None
+    };
     render(kind, Sensitivity::default_for(number), composite, value)
 }
 
-/// EMV tags that carry a PAN or track data (masked like a PAN) or PIN data (hidden).
+/// How a chip data object may be shown, from the EMV dictionary (one source of truth for
+/// which tags carry a PAN, track data or PIN and card verification data). Unknown tags are
+/// shown: the dictionary covers every tag that carries cardholder secrets.
 pub fn tlv_sensitivity(tag: emv::Tag) -> Sensitivity {
-    match tag.raw() {
-        // Application PAN, track 2 equivalent, track 1 and 2 discretionary data, track 1 data.
-        0x5A | 0x57 | 0x56 | 0x9F1F | 0x9F20 | 0x9F6B => Sensitivity::Pan,
-        // Transaction personal identification number (PIN) data.
-        0x99 => Sensitivity::Secret,
-        _ => Sensitivity::Clear,
+    use emv::tags::Sensitivity as Emv;
+    match emv::tags::lookup(tag).map(|info| info.sensitivity) {
+        Some(Emv::Pan | Emv::Track1 | Emv::Track2) => Sensitivity::Pan,
+        Some(Emv::Hidden) => Sensitivity::Secret,
+        Some(Emv::Clear) | None => Sensitivity::Clear,
     }
 }
 
@@ -106,17 +104,27 @@ fn tlv_masked(value: &[u8]) -> String {
         let Ok(t) = item else { break };
         let value_start = (t.value.as_ptr() as usize).saturating_sub(value.as_ptr() as usize);
         // Padding bytes (00/FF) the parser skipped, then the tag and length as they are.
-        out.push_str(&crate::hex::encode_upper(value.get(shown..value_start).unwrap_or(&[])));
+        out.push_str(&crate::hex::encode_upper(
+            value.get(shown..value_start).unwrap_or(&[]),
+        ));
         out.push_str(&tlv_value(t.tag, t.value));
         shown = value_start + t.value.len();
     }
     if shown < value.len() {
-        out.push_str(&format!("[{} unreadable bytes hidden]", value.len() - shown));
+        out.push_str(&format!(
+            "[{} unreadable bytes hidden]",
+            value.len() - shown
+        ));
     }
     out
 }
 
-pub(crate) fn render(kind: Kind, sensitivity: Sensitivity, composite: Composite, value: &[u8]) -> String {
+pub(crate) fn render(
+    kind: Kind,
+    sensitivity: Sensitivity,
+    composite: Composite,
+    value: &[u8],
+) -> String {
     match sensitivity {
         Sensitivity::Clear if composite == Composite::Tlv && kind == Kind::B => tlv_masked(value),
         Sensitivity::Clear => clear(kind, value),
@@ -136,8 +144,8 @@ mod tests {
     fn pans_show_at_most_six_and_four() {
         assert_eq!(mask_pan("4111111111111111"), "411111******1111");
         assert_eq!(mask_pan("5413330089020011234"), "541333*********1234");
-        assert_eq!(mask_pan("123456789012"), "********9012");
-        assert_eq!(mask_pan("1234567"), "*******");
+        assert_eq!(mask_pan("123456789012"), "123456**9012");
+        assert_eq!(mask_pan("1234567890"), "**********");
     }
 
     #[test]
@@ -154,12 +162,18 @@ mod tests {
             mask_pan_bearing("B4111111111111111^DOE/JOHN^2512101"),
             "B411111******1111^****************"
         );
-        assert_eq!(mask_pan_bearing("NOTATRACK4111111111111111"), "*************************");
+        assert_eq!(
+            mask_pan_bearing("NOTATRACK4111111111111111"),
+            "*************************"
+        );
     }
 
     #[test]
     fn icc_data_masks_its_pan_and_track() {
-        let icc = crate::hex::decode("9F2608AABBCCDDEEFF0011 5A084111111111111111 570F 4111111111111111D2512201123456 99").unwrap();
+        let icc = crate::hex::decode(
+            "9F2608AABBCCDDEEFF0011 5A084111111111111111 570F 4111111111111111D2512201123456 99",
+        )
+        .unwrap();
         let shown = render(Kind::B, Sensitivity::Clear, Composite::Tlv, &icc);
         assert_eq!(
             shown,
@@ -169,7 +183,12 @@ mod tests {
 
     #[test]
     fn secrets_are_never_shown() {
-        let s = render(Kind::B, Sensitivity::Secret, Composite::None, &[0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0]);
+        let s = render(
+            Kind::B,
+            Sensitivity::Secret,
+            Composite::None,
+            &[0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0],
+        );
         assert_eq!(s, "[hidden: 8 bytes]");
         assert!(!s.contains("12"));
     }

@@ -57,7 +57,10 @@ impl<'a> Message<'a> {
     #[inline]
     pub fn get(&self, number: usize) -> Option<&[u8]> {
         let number = u8::try_from(number).ok()?;
-        let i = self.entries.binary_search_by_key(&number, |e| e.number).ok()?;
+        let i = self
+            .entries
+            .binary_search_by_key(&number, |e| e.number)
+            .ok()?;
         self.entries.get(i).map(|e| self.resolve(e.slot))
     }
 
@@ -85,7 +88,9 @@ impl<'a> Message<'a> {
 
     /// Present data elements in number order, with their values.
     pub fn fields(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
-        self.entries.iter().map(|e| (usize::from(e.number), self.resolve(e.slot)))
+        self.entries
+            .iter()
+            .map(|e| (usize::from(e.number), self.resolve(e.slot)))
     }
 
     /// Number of present data elements (bitmaps not counted).
@@ -98,14 +103,20 @@ impl<'a> Message<'a> {
     }
 
     fn check_number(number: usize) -> Result<u8, CodecError> {
-        let n = u8::try_from(number).ok().filter(|n| usize::from(*n) <= FIELD_MAX && *n >= 1);
+        let n = u8::try_from(number)
+            .ok()
+            .filter(|n| usize::from(*n) <= FIELD_MAX && *n >= 1);
         match n {
             None => Err(CodecError::new(
                 Location::Field(u8::try_from(number).unwrap_or(u8::MAX)),
                 0,
                 ErrorKind::OutOfRange { limit: FIELD_MAX },
             )),
-            Some(1 | 65) => Err(CodecError::new(Location::Field(number as u8), 0, ErrorKind::BitmapField)),
+            Some(1 | 65) => Err(CodecError::new(
+                Location::Field(number as u8),
+                0,
+                ErrorKind::BitmapField,
+            )),
             Some(n) => Ok(n),
         }
     }
@@ -123,7 +134,11 @@ impl<'a> Message<'a> {
 
     /// Sets data element `number` to a value borrowed for `'a` (no copy).
     /// Values are checked against the spec when the message is packed.
-    pub fn set(&mut self, number: usize, value: &'a (impl AsRef<[u8]> + ?Sized)) -> Result<(), CodecError> {
+    pub fn set(
+        &mut self,
+        number: usize,
+        value: &'a (impl AsRef<[u8]> + ?Sized),
+    ) -> Result<(), CodecError> {
         let n = Self::check_number(number)?;
         self.put(n, Slot::Borrowed(value.as_ref()));
         Ok(())
@@ -148,7 +163,9 @@ impl<'a> Message<'a> {
 
     /// Removes data element `number`; returns whether it was present.
     pub fn remove(&mut self, number: usize) -> bool {
-        let Ok(n) = u8::try_from(number) else { return false };
+        let Ok(n) = u8::try_from(number) else {
+            return false;
+        };
         match self.entries.binary_search_by_key(&n, |e| e.number) {
             Ok(i) => {
                 self.entries.remove(i);
@@ -195,7 +212,10 @@ impl<'a> Message<'a> {
         };
         for (n, v) in self.fields() {
             let slot = out.push_scratch(v);
-            out.entries.push(Entry { number: n as u8, slot });
+            out.entries.push(Entry {
+                number: n as u8,
+                slot,
+            });
         }
         out
     }
@@ -204,7 +224,10 @@ impl<'a> Message<'a> {
     pub fn dump(&self, spec: &Spec) -> String {
         let mut s = format!("MTI {}\n", self.mti);
         for (n, v) in self.fields() {
-            let name = spec.field(n).map(|f| f.name.as_str()).unwrap_or("(not in spec)");
+            let name = spec
+                .field(n)
+                .map(|f| f.name.as_str())
+                .unwrap_or("(not in spec)");
             s.push_str(&format!("{n:>4} {name}: {}\n", mask::show(spec, n, v)));
         }
         s

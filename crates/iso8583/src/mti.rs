@@ -47,7 +47,7 @@ impl Mti {
 
     /// Whether this is a request or advice that expects an answer (function digit even).
     pub fn is_request(&self) -> bool {
-        self.function() % 2 == 0
+        self.function().is_multiple_of(2)
     }
 
     /// The response MTI for a request or advice: `0100` → `0110`, `0420` → `0430`.

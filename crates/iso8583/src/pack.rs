@@ -5,7 +5,9 @@ use crate::ebcdic;
 use crate::error::{CodecError, ErrorKind, Location};
 use crate::hex;
 use crate::message::Message;
-use crate::spec::{BitmapEncoding, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit};
+use crate::spec::{
+    BitmapEncoding, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit,
+};
 use crate::unpack::{unit_name, wire_len};
 
 impl Spec {
@@ -26,13 +28,22 @@ impl Spec {
         result
     }
 
-    fn pack_inner(&self, msg: &Message<'_>, out: &mut Vec<u8>, base: usize) -> Result<(), CodecError> {
+    fn pack_inner(
+        &self,
+        msg: &Message<'_>,
+        out: &mut Vec<u8>,
+        base: usize,
+    ) -> Result<(), CodecError> {
         self.write_mti(msg, out);
         let limit = self.field_limit();
         let mut bitmap = Bitmap::default();
         for (n, _) in msg.fields() {
             if n > limit {
-                return Err(CodecError::new(Location::Field(n as u8), 0, ErrorKind::OutOfRange { limit }));
+                return Err(CodecError::new(
+                    Location::Field(n as u8),
+                    0,
+                    ErrorKind::OutOfRange { limit },
+                ));
             }
             bitmap.set(n);
         }
@@ -52,9 +63,15 @@ impl Spec {
         for (n, value) in msg.fields() {
             let offset = out.len() - base;
             let Some(fs) = self.field(n) else {
-                return Err(CodecError::new(Location::Field(n as u8), offset, ErrorKind::UndefinedField));
+                return Err(CodecError::new(
+                    Location::Field(n as u8),
+                    offset,
+                    ErrorKind::UndefinedField,
+                ));
             };
-            write_field(fs, value, out).map_err(|kind| CodecError::new(Location::Field(fs.number), offset, kind).named(&fs.name))?;
+            write_field(fs, value, out).map_err(|kind| {
+                CodecError::new(Location::Field(fs.number), offset, kind).named(&fs.name)
+            })?;
         }
         Ok(())
     }
@@ -64,7 +81,9 @@ impl Spec {
         let d = mti.as_bytes();
         match self.mti {
             MtiEncoding::Ascii => out.extend_from_slice(d),
-            MtiEncoding::Ebcdic => out.extend(d.iter().map(|&c| ebcdic::from_ascii(c).unwrap_or(0))),
+            MtiEncoding::Ebcdic => {
+                out.extend(d.iter().map(|&c| ebcdic::from_ascii(c).unwrap_or(0)))
+            }
             MtiEncoding::Bcd => {
                 out.push((d[0] - b'0') << 4 | (d[1] - b'0'));
                 out.push((d[2] - b'0') << 4 | (d[3] - b'0'));
@@ -93,7 +112,7 @@ fn units_of(fs: &FieldSpec, value: &[u8]) -> Result<usize, ErrorKind> {
     Ok(match (fs.encoding, fs.unit) {
         (Encoding::Hex, _) => value.len() * 2,
         (Encoding::Bcd, Unit::Bytes) => {
-            if value.len() % 2 != 0 {
+            if !value.len().is_multiple_of(2) {
                 return Err(ErrorKind::OddHex { len: value.len() });
             }
             value.len() / 2
@@ -123,7 +142,11 @@ fn write_field(fs: &FieldSpec, value: &[u8], out: &mut Vec<u8>) -> Result<(), Er
         }
     } else {
         if units > max {
-            return Err(ErrorKind::TooLong { len: units, max, unit });
+            return Err(ErrorKind::TooLong {
+                len: units,
+                max,
+                unit,
+            });
         }
         write_length(fs, units, out);
     }
@@ -133,7 +156,8 @@ fn write_field(fs: &FieldSpec, value: &[u8], out: &mut Vec<u8>) -> Result<(), Er
         Encoding::Hex => hex::encode_into(value, out),
         Encoding::Ebcdic => {
             for (position, &c) in value.iter().enumerate() {
-                let e = ebcdic::from_ascii(c).ok_or(ErrorKind::Unencodable { position, byte: c })?;
+                let e =
+                    ebcdic::from_ascii(c).ok_or(ErrorKind::Unencodable { position, byte: c })?;
                 out.push(e);
             }
         }
@@ -154,7 +178,11 @@ fn write_length(fs: &FieldSpec, len: usize, out: &mut Vec<u8>) {
                 v /= 10;
             }
             for &d in digits.iter().skip(4 - width) {
-                out.push(if fs.prefix.encoding == LengthEncoding::Ebcdic { d - b'0' + 0xF0 } else { d });
+                out.push(if fs.prefix.encoding == LengthEncoding::Ebcdic {
+                    d - b'0' + 0xF0
+                } else {
+                    d
+                });
             }
         }
         LengthEncoding::Bcd => {

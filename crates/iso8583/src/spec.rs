@@ -110,7 +110,10 @@ impl Kind {
         if value.iter().all(|&b| class_of(b) & bit != 0) {
             return None;
         }
-        value.iter().position(|&b| class_of(b) & bit == 0).and_then(|i| value.get(i).map(|b| (i, *b)))
+        value
+            .iter()
+            .position(|&b| class_of(b) & bit == 0)
+            .and_then(|i| value.get(i).map(|b| (i, *b)))
     }
 }
 
@@ -121,6 +124,8 @@ const CLASS_ANS: u8 = 8;
 const CLASS_Z: u8 = 16;
 
 /// For each byte, the classes that accept it (the same rules as [`Kind::accepts`]).
+// Evaluated at compile time: an index out of range would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
 static CLASSES: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -328,7 +333,14 @@ pub struct FieldSpec {
 
 impl FieldSpec {
     /// A field with the usual choices for its kind and encoding; adjust the public members after.
-    pub fn new(number: u8, name: &str, kind: Kind, encoding: Encoding, prefix: Prefix, max_len: u16) -> FieldSpec {
+    pub fn new(
+        number: u8,
+        name: &str,
+        kind: Kind,
+        encoding: Encoding,
+        prefix: Prefix,
+        max_len: u16,
+    ) -> FieldSpec {
         let unit = if encoding == Encoding::Bcd && kind != Kind::B {
             Unit::Nibbles
         } else {
@@ -374,13 +386,18 @@ impl FieldSpec {
         let n = self.number;
         let bad = |why: String| Err(SpecError::Field { number: n, why });
         if n < 2 || usize::from(n) > FIELD_MAX || n == 65 {
-            return bad(format!("number {n} is not a data element (1 and 65 are bitmaps, the last is {FIELD_MAX})"));
+            return bad(format!(
+                "number {n} is not a data element (1 and 65 are bitmaps, the last is {FIELD_MAX})"
+            ));
         }
         if self.max_len == 0 {
             return bad("max_len must be at least 1".into());
         }
         if self.prefix.width_bytes > 4 {
-            return bad(format!("a length prefix of {} bytes is more than 4", self.prefix.width_bytes));
+            return bad(format!(
+                "a length prefix of {} bytes is more than 4",
+                self.prefix.width_bytes
+            ));
         }
         if !self.prefix.is_fixed() && u32::from(self.max_len) > self.prefix.capacity() {
             return bad(format!(
@@ -394,10 +411,16 @@ impl FieldSpec {
             (Kind::B, Encoding::Binary | Encoding::Hex) => {}
             (Kind::B, e) => return bad(format!("binary data cannot use {} encoding", e.name())),
             (_, Encoding::Binary | Encoding::Hex) => {
-                return bad(format!("{} data needs ascii, ebcdic or bcd encoding", self.kind.notation()));
+                return bad(format!(
+                    "{} data needs ascii, ebcdic or bcd encoding",
+                    self.kind.notation()
+                ));
             }
             (Kind::A | Kind::An | Kind::Ans, Encoding::Bcd) => {
-                return bad(format!("{} data cannot be packed BCD", self.kind.notation()));
+                return bad(format!(
+                    "{} data cannot be packed BCD",
+                    self.kind.notation()
+                ));
             }
             _ => {}
         }
@@ -407,7 +430,7 @@ impl FieldSpec {
         if self.kind == Kind::Xn && self.encoding == Encoding::Bcd && self.unit != Unit::Nibbles {
             return bad("a signed BCD amount counts its length in nibbles".into());
         }
-        if self.encoding == Encoding::Hex && self.max_len % 2 != 0 && self.prefix.is_fixed() {
+        if self.encoding == Encoding::Hex && !self.max_len.is_multiple_of(2) && self.prefix.is_fixed() {
             return bad("a fixed hex field needs an even number of hex digits".into());
         }
         let pad = match self.pad {
@@ -506,12 +529,24 @@ mod tests {
 
     #[test]
     fn class_table_agrees_with_the_rules() {
-        for kind in [Kind::N, Kind::A, Kind::An, Kind::Ans, Kind::Z, Kind::Xn, Kind::B] {
+        for kind in [
+            Kind::N,
+            Kind::A,
+            Kind::An,
+            Kind::Ans,
+            Kind::Z,
+            Kind::Xn,
+            Kind::B,
+        ] {
             for b in 0..=255u8 {
                 for pos in [0usize, 1] {
                     let v = [if pos == 0 { b } else { b'D' }, b];
                     let v = if pos == 0 { &v[..1] } else { &v[..] };
-                    let expected = v.iter().enumerate().find(|(i, c)| !kind.accepts(*i, **c)).map(|(i, c)| (i, *c));
+                    let expected = v
+                        .iter()
+                        .enumerate()
+                        .find(|(i, c)| !kind.accepts(*i, **c))
+                        .map(|(i, c)| (i, *c));
                     assert_eq!(kind.first_invalid(v), expected, "{kind:?} {v:?}");
                 }
             }

@@ -24,8 +24,8 @@ use serde::Deserialize;
 
 use crate::error::SpecError;
 use crate::spec::{
-    BitmapEncoding, Composite, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Prefix, Sensitivity, Spec,
-    Unit,
+    BitmapEncoding, Composite, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Prefix,
+    Sensitivity, Spec, Unit,
 };
 
 #[derive(Deserialize)]
@@ -85,7 +85,12 @@ impl SpecFile {
     fn build(self) -> Result<Spec, SpecError> {
         let mut spec = match &self.base {
             Some(base) => crate::specs::builtin(base)?,
-            None => Spec::new(&self.name, &self.description, MtiEncoding::Ascii, BitmapEncoding::Binary),
+            None => Spec::new(
+                &self.name,
+                &self.description,
+                MtiEncoding::Ascii,
+                BitmapEncoding::Binary,
+            ),
         };
         spec.name = self.name.clone();
         if !self.description.is_empty() {
@@ -104,7 +109,11 @@ impl SpecFile {
                 "binary" => BitmapEncoding::Binary,
                 "hex" => BitmapEncoding::Hex,
                 "ebcdic-hex" => BitmapEncoding::EbcdicHex,
-                o => return Err(err(format!("bitmap = {o:?}: expected binary, hex or ebcdic-hex"))),
+                o => {
+                    return Err(err(format!(
+                        "bitmap = {o:?}: expected binary, hex or ebcdic-hex"
+                    )));
+                }
             };
         }
         if let Some(t) = self.tertiary_bitmap {
@@ -126,7 +135,8 @@ impl FieldFile {
             number,
             why: format!("{what} = {v:?}: expected {expected}"),
         };
-        let kind = Kind::from_notation(&self.kind).ok_or_else(|| bad("kind", &self.kind, "n, a, an, ans, z, x+n or b"))?;
+        let kind = Kind::from_notation(&self.kind)
+            .ok_or_else(|| bad("kind", &self.kind, "n, a, an, ans, z, x+n or b"))?;
         let length_encoding = match self.length_encoding.as_deref().unwrap_or("ascii") {
             "ascii" => LengthEncoding::Ascii,
             "ebcdic" => LengthEncoding::Ebcdic,
@@ -149,7 +159,11 @@ impl FieldFile {
         };
         if let Some(w) = self.length_bytes {
             if digits == 0 {
-                return Err(bad("length_bytes", &w.to_string(), "no length_bytes on a fixed field"));
+                return Err(bad(
+                    "length_bytes",
+                    &w.to_string(),
+                    "no length_bytes on a fixed field",
+                ));
             }
             prefix.width_bytes = w;
         }
@@ -236,7 +250,8 @@ max = 512
         assert_eq!(spec.fields().count(), 1);
         let e = Spec::from_toml_str("name='x'\n[fields.4]\nkind='q'\nmax=1").unwrap_err();
         assert!(e.to_string().contains("kind = \"q\""), "{e}");
-        let e = Spec::from_toml_str("name='x'\n[fields.2]\nkind='n'\nmax=200\nlength='LL'").unwrap_err();
+        let e = Spec::from_toml_str("name='x'\n[fields.2]\nkind='n'\nmax=200\nlength='LL'")
+            .unwrap_err();
         assert!(e.to_string().contains("does not fit"), "{e}");
         let e = Spec::from_toml_str("name='x'\n[fields.65]\nkind='n'\nmax=2").unwrap_err();
         assert!(e.to_string().contains("bitmap"), "{e}");

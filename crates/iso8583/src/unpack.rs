@@ -6,7 +6,9 @@ use crate::error::{CodecError, ErrorKind, Location};
 use crate::hex;
 use crate::message::{Entry, Message, Slot};
 use crate::mti::Mti;
-use crate::spec::{BitmapEncoding, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit};
+use crate::spec::{
+    BitmapEncoding, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit,
+};
 
 /// A cursor over the frame that turns short reads into typed errors.
 struct Reader<'a> {
@@ -44,7 +46,11 @@ impl Spec {
     }
 
     /// Unpacks into `msg`, reusing its allocations (the hot path of a long-lived connection).
-    pub fn unpack_into<'a>(&self, frame: &'a [u8], msg: &mut Message<'a>) -> Result<(), CodecError> {
+    pub fn unpack_into<'a>(
+        &self,
+        frame: &'a [u8],
+        msg: &mut Message<'a>,
+    ) -> Result<(), CodecError> {
         let mut r = Reader { frame, pos: 0 };
         let mti = self.read_mti(&mut r)?;
         msg.clear(mti);
@@ -62,7 +68,10 @@ impl Spec {
                 }
                 e
             })?;
-            msg.entries.push(Entry { number: n as u8, slot });
+            msg.entries.push(Entry {
+                number: n as u8,
+                slot,
+            });
         }
         if r.pos != frame.len() {
             return Err(CodecError::new(
@@ -89,8 +98,16 @@ impl Spec {
             }
             MtiEncoding::Bcd => {
                 let b = r.take(2, Location::Mti)?;
-                let (x, y) = (b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0));
-                [nib_char(x >> 4), nib_char(x & 0xF), nib_char(y >> 4), nib_char(y & 0xF)]
+                let (x, y) = (
+                    b.first().copied().unwrap_or(0),
+                    b.get(1).copied().unwrap_or(0),
+                );
+                [
+                    nib_char(x >> 4),
+                    nib_char(x & 0xF),
+                    nib_char(y >> 4),
+                    nib_char(y & 0xF),
+                ]
             }
         };
         Mti::new(digits).ok_or_else(|| {
@@ -119,7 +136,11 @@ impl Spec {
             bitmap.0[1] = self.read_bitmap_word(r, 2)?;
             if bitmap.is_set(65) {
                 if !self.tertiary_bitmap {
-                    return Err(CodecError::new(Location::Field(65), r.pos, ErrorKind::UndefinedField));
+                    return Err(CodecError::new(
+                        Location::Field(65),
+                        r.pos,
+                        ErrorKind::UndefinedField,
+                    ));
                 }
                 bitmap.0[2] = self.read_bitmap_word(r, 3)?;
             }
@@ -148,7 +169,10 @@ impl Spec {
                     let v = hex::nibble(c).ok_or(CodecError::new(
                         at,
                         start + i,
-                        ErrorKind::BadHex { position: i, byte: c },
+                        ErrorKind::BadHex {
+                            position: i,
+                            byte: c,
+                        },
                     ))?;
                     word = word << 4 | u64::from(v);
                 }
@@ -173,7 +197,9 @@ fn nib_char(n: u8) -> u8 {
 #[inline]
 pub(crate) fn wire_len(fs: &FieldSpec, units: usize) -> usize {
     match (fs.encoding, fs.unit) {
-        (Encoding::Bcd, Unit::Nibbles) if fs.kind == Kind::Xn => 1 + units.saturating_sub(1).div_ceil(2),
+        (Encoding::Bcd, Unit::Nibbles) if fs.kind == Kind::Xn => {
+            1 + units.saturating_sub(1).div_ceil(2)
+        }
         (Encoding::Bcd, Unit::Nibbles) => units.div_ceil(2),
         _ => units,
     }
@@ -261,7 +287,11 @@ fn bad_char(fs: &FieldSpec, start: usize, (position, byte): (usize, u8)) -> Code
     )
 }
 
-fn read_field<'a>(fs: &FieldSpec, r: &mut Reader<'a>, msg: &mut Message<'a>) -> Result<Slot<'a>, CodecError> {
+fn read_field<'a>(
+    fs: &FieldSpec,
+    r: &mut Reader<'a>,
+    msg: &mut Message<'a>,
+) -> Result<Slot<'a>, CodecError> {
     let at = Location::Field(fs.number);
     let units = read_length(fs, r)?;
     let start = r.pos;
@@ -280,7 +310,9 @@ fn read_field<'a>(fs: &FieldSpec, r: &mut Reader<'a>, msg: &mut Message<'a>) -> 
                 msg.scratch.truncate(begin);
                 let kind = match e {
                     hex::HexError::OddLength(len) => ErrorKind::OddHex { len },
-                    hex::HexError::BadDigit { position, byte } => ErrorKind::BadHex { position, byte },
+                    hex::HexError::BadDigit { position, byte } => {
+                        ErrorKind::BadHex { position, byte }
+                    }
                 };
                 return Err(CodecError::new(at, start, kind));
             }
@@ -328,7 +360,10 @@ fn read_bcd<'a>(
 ) -> Result<Slot<'a>, CodecError> {
     let begin = msg.scratch.len();
     let (sign, packed, digits) = if fs.kind == Kind::Xn {
-        let (s, rest) = data.split_first().map(|(s, r)| (Some(*s), r)).unwrap_or((None, data));
+        let (s, rest) = data
+            .split_first()
+            .map(|(s, r)| (Some(*s), r))
+            .unwrap_or((None, data));
         (s, rest, units.saturating_sub(1))
     } else if fs.unit == Unit::Bytes {
         (None, data, units * 2)
@@ -355,7 +390,8 @@ fn read_bcd<'a>(
     if let Some((position, byte)) = fs.kind.first_invalid(value) {
         msg.scratch.truncate(begin);
         // Where the refused digit sits among the packed nibbles (after the sign and the filler).
-        let packed_index = position.saturating_sub(usize::from(sign.is_some())) + usize::from(skip_first);
+        let packed_index =
+            position.saturating_sub(usize::from(sign.is_some())) + usize::from(skip_first);
         let err = if fs.kind == Kind::Xn && position == 0 {
             bad_char(fs, start, (0, byte))
         } else {

@@ -12,14 +12,23 @@ use iso8583::{Message, Spec, specs};
 use serde_json::Value;
 
 const PEER: &str = "crates/iso8583/tests/peers/pyiso8583_peer.py";
-const PAIRS: &[(&str, &str)] = &[("iso87-ascii-bbitmap", "default"), ("iso87-ascii", "default_ascii")];
+const PAIRS: &[(&str, &str)] = &[
+    ("iso87-ascii-bbitmap", "default"),
+    ("iso87-ascii", "default_ascii"),
+];
 
 fn peer_lines(mode: &str, peer_spec: &str, lines: &[String]) -> Vec<String> {
     let input = lines.join("\n") + "\n";
     let out = testkit::run_peer(PEER, &[mode, peer_spec], input.as_bytes());
     let text = String::from_utf8(out).unwrap();
     let got: Vec<String> = text.lines().map(str::to_string).collect();
-    assert_eq!(got.len(), lines.len(), "the peer answered {} lines for {} inputs", got.len(), lines.len());
+    assert_eq!(
+        got.len(),
+        lines.len(),
+        "the peer answered {} lines for {} inputs",
+        got.len(),
+        lines.len()
+    );
     got
 }
 
@@ -33,24 +42,46 @@ fn check_both_ways(spec: &Spec, peer_spec: &str, messages: &[Message<'static>]) 
     let docs: Vec<Value> = messages.iter().map(|m| doc(spec, m)).collect();
 
     // pyiso8583 encodes the same values: identical bytes.
-    let theirs = peer_lines("encode", peer_spec, &docs.iter().map(Value::to_string).collect::<Vec<_>>());
+    let theirs = peer_lines(
+        "encode",
+        peer_spec,
+        &docs.iter().map(Value::to_string).collect::<Vec<_>>(),
+    );
     for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
-        assert_eq!(t, &iso8583::hex::encode_upper(o), "{}: message {i} ({}) differs from pyiso8583's bytes", spec.name, docs[i]);
+        assert_eq!(
+            t,
+            &iso8583::hex::encode_upper(o),
+            "{}: message {i} ({}) differs from pyiso8583's bytes",
+            spec.name,
+            docs[i]
+        );
     }
 
     // We decode pyiso8583's bytes to the same values.
     for (i, t) in theirs.iter().enumerate() {
         let bytes = iso8583::hex::decode(t).unwrap();
-        let back = spec.unpack(&bytes).unwrap_or_else(|e| panic!("{}: message {i}: {e}", spec.name));
-        assert_eq!(doc(spec, &back), docs[i], "{}: message {i} decoded differently", spec.name);
+        let back = spec
+            .unpack(&bytes)
+            .unwrap_or_else(|e| panic!("{}: message {i}: {e}", spec.name));
+        assert_eq!(
+            doc(spec, &back),
+            docs[i],
+            "{}: message {i} decoded differently",
+            spec.name
+        );
     }
 
     // pyiso8583 decodes our bytes to the same values.
     let hexes: Vec<String> = ours.iter().map(|b| iso8583::hex::encode_upper(b)).collect();
     let decoded = peer_lines("decode", peer_spec, &hexes);
     for (i, d) in decoded.iter().enumerate() {
-        let v: Value = serde_json::from_str(d).unwrap_or_else(|_| panic!("{}: message {i}: pyiso8583 said {d}", spec.name));
-        assert_eq!(v, docs[i], "{}: pyiso8583 decoded message {i} differently", spec.name);
+        let v: Value = serde_json::from_str(d)
+            .unwrap_or_else(|_| panic!("{}: message {i}: pyiso8583 said {d}", spec.name));
+        assert_eq!(
+            v, docs[i],
+            "{}: pyiso8583 decoded message {i} differently",
+            spec.name
+        );
     }
 }
 
@@ -62,7 +93,11 @@ fn field_tables_match_pyiso8583() {
         let peer: Value = serde_json::from_slice(&out).unwrap();
         let peer = peer.as_object().unwrap();
         let bitmap_binary = peer["p"]["data_enc"] == "b";
-        assert_eq!(bitmap_binary, spec.bitmap == BitmapEncoding::Binary, "{ours}: bitmap encoding");
+        assert_eq!(
+            bitmap_binary,
+            spec.bitmap == BitmapEncoding::Binary,
+            "{ours}: bitmap encoding"
+        );
         for n in 2..=128usize {
             let key = n.to_string();
             if n == 65 {
@@ -71,16 +106,35 @@ fn field_tables_match_pyiso8583() {
                 continue;
             }
             let p = &peer[&key];
-            let f = spec.field(n).unwrap_or_else(|| panic!("{ours} lacks field {n}"));
-            assert_eq!(p["len_type"].as_u64().unwrap(), u64::from(f.prefix.width_bytes), "{ours} field {n}: prefix width");
-            assert_eq!(p["max_len"].as_u64().unwrap(), u64::from(f.max_len), "{ours} field {n}: max length");
+            let f = spec
+                .field(n)
+                .unwrap_or_else(|| panic!("{ours} lacks field {n}"));
+            assert_eq!(
+                p["len_type"].as_u64().unwrap(),
+                u64::from(f.prefix.width_bytes),
+                "{ours} field {n}: prefix width"
+            );
+            assert_eq!(
+                p["max_len"].as_u64().unwrap(),
+                u64::from(f.max_len),
+                "{ours} field {n}: max length"
+            );
             if !f.prefix.is_fixed() {
                 assert_eq!(p["len_enc"], "ascii", "{ours} field {n}: length encoding");
                 assert_eq!(f.prefix.encoding, LengthEncoding::Ascii);
             }
             let binary = p["data_enc"] == "b";
-            assert_eq!(binary, f.encoding == Encoding::Binary, "{ours} field {n}: data encoding");
-            assert_eq!(p.get("len_count").and_then(Value::as_str).unwrap_or("bytes"), "bytes");
+            assert_eq!(
+                binary,
+                f.encoding == Encoding::Binary,
+                "{ours} field {n}: data encoding"
+            );
+            assert_eq!(
+                p.get("len_count")
+                    .and_then(Value::as_str)
+                    .unwrap_or("bytes"),
+                "bytes"
+            );
         }
     }
 }
@@ -114,8 +168,16 @@ fn payment_messages_match_pyiso8583_both_ways() {
         let messages = fixtures();
         // The reversal carries a secondary bitmap: check the bit is really there.
         let packed = spec.pack(&messages[3]).unwrap();
-        let first_bitmap_byte = if spec.bitmap == BitmapEncoding::Binary { packed[4] } else { iso8583::hex::decode(std::str::from_utf8(&packed[4..6]).unwrap()).unwrap()[0] };
-        assert_ne!(first_bitmap_byte & 0x80, 0, "{ours}: 0400 with field 90 needs bit 1");
+        let first_bitmap_byte = if spec.bitmap == BitmapEncoding::Binary {
+            packed[4]
+        } else {
+            iso8583::hex::decode(std::str::from_utf8(&packed[4..6]).unwrap()).unwrap()[0]
+        };
+        assert_ne!(
+            first_bitmap_byte & 0x80,
+            0,
+            "{ours}: 0400 with field 90 needs bit 1"
+        );
         check_both_ways(&spec, theirs, &messages);
     }
 }
@@ -127,7 +189,9 @@ fn a_message_with_every_field_matches_pyiso8583() {
         let all: Vec<usize> = spec.fields().map(|f| usize::from(f.number)).collect();
         assert_eq!(all.len(), 126, "fields 2..=128 but 65");
         let mut rng = Rng::new(0x5EED_0001);
-        let messages: Vec<_> = (0..5).map(|_| random_message(&spec, "0200", &all, &mut rng, 1)).collect();
+        let messages: Vec<_> = (0..5)
+            .map(|_| random_message(&spec, "0200", &all, &mut rng, 1))
+            .collect();
         check_both_ways(&spec, theirs, &messages);
     }
 }
@@ -137,7 +201,9 @@ fn thousands_of_random_messages_match_pyiso8583() {
     for (ours, theirs) in PAIRS {
         let spec = specs::builtin(ours).unwrap();
         let mut rng = Rng::new(0x5EED_8583);
-        let mtis = ["0100", "0110", "0200", "0210", "0220", "0400", "0420", "0500", "0800", "0810"];
+        let mtis = [
+            "0100", "0110", "0200", "0210", "0220", "0400", "0420", "0500", "0800", "0810",
+        ];
         let messages: Vec<_> = (0..2500)
             .map(|i| {
                 let fields = random_fields(&spec, &mut rng);

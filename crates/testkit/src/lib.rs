@@ -41,7 +41,12 @@ pub fn run_peer(script: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start the peer script {}: {e}", script_path.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start the peer script {}: {e}",
+                script_path.display()
+            )
+        });
     // Feed stdin from another thread so a large input cannot deadlock against a full stdout pipe.
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let input = input.to_vec();

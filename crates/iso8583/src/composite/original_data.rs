@@ -70,6 +70,9 @@ mod tests {
         assert_eq!(od.acquirer, "00000001234");
         assert_eq!(od.forwarder, "00000000000");
         assert_eq!(od.to_field(), v);
-        assert_eq!(OriginalData::parse("0200"), Err(OriginalDataError::Length(4)));
+        assert_eq!(
+            OriginalData::parse("0200"),
+            Err(OriginalDataError::Length(4))
+        );
     }
 }

@@ -50,7 +50,11 @@ impl<'a> Track2<'a> {
         }
         Ok(Track2 {
             pan,
-            separator: if value.as_bytes().get(sep) == Some(&b'D') { 'D' } else { '=' },
+            separator: if value.as_bytes().get(sep) == Some(&b'D') {
+                'D'
+            } else {
+                '='
+            },
             expiry,
             service_code,
             discretionary: rest.get(7..).unwrap_or(""),
@@ -64,7 +68,10 @@ impl fmt::Debug for Track2<'_> {
             .field("pan", &crate::mask::mask_pan(self.pan))
             .field("expiry", &"****")
             .field("service_code", &self.service_code)
-            .field("discretionary", &format_args!("[{} chars hidden]", self.discretionary.len()))
+            .field(
+                "discretionary",
+                &format_args!("[{} chars hidden]", self.discretionary.len()),
+            )
             .finish()
     }
 }
@@ -89,9 +96,21 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert_eq!(Track2::parse("4761739001010010"), Err(Track2Error::NoSeparator));
-        assert_eq!(Track2::parse("47617=2512201"), Err(Track2Error::PanLength(5)));
-        assert_eq!(Track2::parse("4761739001010010=25"), Err(Track2Error::Short("expiry date")));
-        assert_eq!(Track2::parse("4761739001010010=2512"), Err(Track2Error::Short("service code")));
+        assert_eq!(
+            Track2::parse("4761739001010010"),
+            Err(Track2Error::NoSeparator)
+        );
+        assert_eq!(
+            Track2::parse("47617=2512201"),
+            Err(Track2Error::PanLength(5))
+        );
+        assert_eq!(
+            Track2::parse("4761739001010010=25"),
+            Err(Track2Error::Short("expiry date"))
+        );
+        assert_eq!(
+            Track2::parse("4761739001010010=2512"),
+            Err(Track2Error::Short("service code"))
+        );
     }
 }

@@ -5,7 +5,8 @@ mod iso93;
 
 use crate::error::SpecError;
 use crate::spec::{
-    BitmapEncoding, Composite, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Prefix, Spec,
+    BitmapEncoding, Composite, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Prefix,
+    Spec,
 };
 
 /// Names and one-line descriptions of the built-in specs; the first is the default.
@@ -40,13 +41,21 @@ pub fn builtin(name: &str) -> Result<Spec, SpecError> {
         "iso93-ascii" => Ok(iso93_ascii()),
         _ => Err(SpecError::Unknown {
             name: name.to_string(),
-            known: BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+            known: BUILTIN
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }
 
 fn description(name: &str) -> &'static str {
-    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, d)| *d).unwrap_or("")
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| *d)
+        .unwrap_or("")
 }
 
 fn composite_1987(number: u8) -> Composite {
@@ -76,7 +85,14 @@ fn build(
     spec
 }
 
-fn ascii_field(number: u8, name: &str, kind: Kind, digits: u8, max: u16, binary: Encoding) -> FieldSpec {
+fn ascii_field(
+    number: u8,
+    name: &str,
+    kind: Kind,
+    digits: u8,
+    max: u16,
+    binary: Encoding,
+) -> FieldSpec {
     let (encoding, max) = match (kind, binary) {
         (Kind::B, Encoding::Hex) => (Encoding::Hex, max * 2),
         (Kind::B, _) => (Encoding::Binary, max),
@@ -178,7 +194,11 @@ mod tests {
     fn every_builtin_defines_every_table_row() {
         for (name, _) in BUILTIN {
             let spec = builtin(name).unwrap();
-            let rows = if name.starts_with("iso93") { iso93::FIELDS.len() } else { iso87::FIELDS.len() };
+            let rows = if name.starts_with("iso93") {
+                iso93::FIELDS.len()
+            } else {
+                iso87::FIELDS.len()
+            };
             assert_eq!(spec.fields().count(), rows, "{name}");
             for f in spec.fields() {
                 f.validate().unwrap();

@@ -39,7 +39,11 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 /// Variable fields get between `min_len` and their maximum.
 pub fn random_value(fs: &FieldSpec, rng: &mut Rng, min_len: usize) -> Vec<u8> {
     let max = usize::from(fs.max_len);
-    let mut units = if fs.prefix.is_fixed() { max } else { rng.range(min_len.min(max), max) };
+    let mut units = if fs.prefix.is_fixed() {
+        max
+    } else {
+        rng.range(min_len.min(max), max)
+    };
     if fs.encoding == Encoding::Hex {
         // Hex text counts digits; a byte is two of them.
         if !fs.prefix.is_fixed() && units % 2 == 1 {
@@ -50,14 +54,24 @@ pub fn random_value(fs: &FieldSpec, rng: &mut Rng, min_len: usize) -> Vec<u8> {
     if fs.kind == Kind::B {
         return (0..units).map(|_| rng.next() as u8).collect();
     }
-    let chars = if fs.encoding == Encoding::Bcd && fs.unit == Unit::Bytes { units * 2 } else { units };
+    let chars = if fs.encoding == Encoding::Bcd && fs.unit == Unit::Bytes {
+        units * 2
+    } else {
+        units
+    };
     let mut v: Vec<u8> = match fs.kind {
         Kind::N => (0..chars).map(|_| rng.pick(DIGITS)).collect(),
         Kind::A => (0..chars).map(|_| rng.pick(ALPHA)).collect(),
         Kind::An => (0..chars).map(|_| rng.pick(ALNUM)).collect(),
         Kind::Ans => (0..chars).map(|_| (0x20 + rng.next() % 95) as u8).collect(),
         Kind::Xn => (0..chars)
-            .map(|i| if i == 0 { rng.pick(b"CD") } else { rng.pick(DIGITS) })
+            .map(|i| {
+                if i == 0 {
+                    rng.pick(b"CD")
+                } else {
+                    rng.pick(DIGITS)
+                }
+            })
             .collect(),
         Kind::Z => (0..chars).map(|_| rng.pick(DIGITS)).collect(),
         Kind::B => unreachable!(),
@@ -65,16 +79,28 @@ pub fn random_value(fs: &FieldSpec, rng: &mut Rng, min_len: usize) -> Vec<u8> {
     if fs.kind == Kind::Z && chars > 2 {
         // One separator, as a track has; packed BCD writes it as the nibble D.
         let at = rng.range(1, chars - 2);
-        v[at] = if fs.encoding == Encoding::Bcd { b'D' } else { b'=' };
+        v[at] = if fs.encoding == Encoding::Bcd {
+            b'D'
+        } else {
+            b'='
+        };
     }
     v
 }
 
 /// A message of `mti` with the listed fields set to random valid values.
-pub fn random_message(spec: &Spec, mti: &str, fields: &[usize], rng: &mut Rng, min_len: usize) -> Message<'static> {
+pub fn random_message(
+    spec: &Spec,
+    mti: &str,
+    fields: &[usize],
+    rng: &mut Rng,
+    min_len: usize,
+) -> Message<'static> {
     let mut m = Message::new(Mti::parse(mti).unwrap());
     for &n in fields {
-        let fs = spec.field(n).unwrap_or_else(|| panic!("{} has no field {n}", spec.name));
+        let fs = spec
+            .field(n)
+            .unwrap_or_else(|| panic!("{} has no field {n}", spec.name));
         m.set_owned(n, random_value(fs, rng, min_len)).unwrap();
     }
     m
@@ -82,5 +108,8 @@ pub fn random_message(spec: &Spec, mti: &str, fields: &[usize], rng: &mut Rng, m
 
 /// A random subset of the spec's fields (each present with probability 1/4).
 pub fn random_fields(spec: &Spec, rng: &mut Rng) -> Vec<usize> {
-    spec.fields().map(|f| usize::from(f.number)).filter(|_| rng.next() % 4 == 0).collect()
+    spec.fields()
+        .map(|f| usize::from(f.number))
+        .filter(|_| rng.next().is_multiple_of(4))
+        .collect()
 }

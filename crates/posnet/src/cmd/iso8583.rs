@@ -127,9 +127,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn load_spec(a: &SpecArgs) -> Result<Spec> {
     if let Some(path) = &a.spec_file {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let is_json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
-        let spec = if is_json { Spec::from_json_str(&text) } else { Spec::from_toml_str(&text) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let is_json =
+            path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+        let spec = if is_json {
+            Spec::from_json_str(&text)
+        } else {
+            Spec::from_toml_str(&text)
+        };
         return spec.with_context(|| format!("in {}", path.display()));
     }
     Ok(specs::builtin(&a.spec)?)
@@ -151,7 +157,10 @@ fn specs_cmd(json: bool, fields: Option<String>) -> Result<ExitCode> {
                 .fields()
                 .map(|f| json!({"field": f.number, "name": f.name, "format": f.format_description()}))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&json!({"spec": name, "fields": list}))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({"spec": name, "fields": list}))?
+            );
         } else {
             println!("{name}: {}", spec.description);
             for f in spec.fields() {
@@ -168,7 +177,11 @@ fn specs_cmd(json: bool, fields: Option<String>) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {
         for (n, d) in specs::BUILTIN {
-            let mark = if *n == specs::DEFAULT { " (default)" } else { "" };
+            let mark = if *n == specs::DEFAULT {
+                " (default)"
+            } else {
+                ""
+            };
             println!("{n:<22}{d}{mark}");
         }
     }
@@ -180,13 +193,18 @@ fn read_input(a: &DecodeArgs) -> Result<Vec<u8>> {
         return iso8583::hex::decode(h).context("--hex");
     }
     let (bytes, what) = match &a.file {
-        Some(p) => (std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?, p.display().to_string()),
+        Some(p) => (
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+            p.display().to_string(),
+        ),
         None => {
             if std::io::stdin().is_terminal() {
                 bail!("no message given: use --hex HEX, --file FILE, or pipe hex text on stdin");
             }
             let mut b = Vec::new();
-            std::io::stdin().read_to_end(&mut b).context("reading stdin")?;
+            std::io::stdin()
+                .read_to_end(&mut b)
+                .context("reading stdin")?;
             (b, "stdin".to_string())
         }
     };
@@ -195,20 +213,30 @@ fn read_input(a: &DecodeArgs) -> Result<Vec<u8>> {
     if a.raw || (a.file.is_some() && !looks_like_hex(&bytes)) {
         return Ok(bytes);
     }
-    let text = String::from_utf8(bytes).with_context(|| format!("{what} is not hex text (use --raw for bytes)"))?;
-    iso8583::hex::decode(&text).with_context(|| format!("{what} is not hex text (use --raw for bytes)"))
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{what} is not hex text (use --raw for bytes)"))?;
+    iso8583::hex::decode(&text)
+        .with_context(|| format!("{what} is not hex text (use --raw for bytes)"))
 }
 
 fn looks_like_hex(b: &[u8]) -> bool {
-    !b.is_empty() && b.iter().all(|c| c.is_ascii_hexdigit() || c.is_ascii_whitespace())
+    !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_hexdigit() || c.is_ascii_whitespace())
 }
 
 fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
     let spec = load_spec(&a.spec)?;
     let input = read_input(&a)?;
-    let reveal = if a.reveal { Reveal::All } else { Reveal::Masked };
+    let reveal = if a.reveal {
+        Reveal::All
+    } else {
+        Reveal::Masked
+    };
     if a.reveal {
-        eprintln!("posnet: --reveal shows card numbers, PIN blocks and MACs in the clear; use it only on test data");
+        eprintln!(
+            "posnet: --reveal shows card numbers, PIN blocks and MACs in the clear; use it only on test data"
+        );
     }
     let (tpdu, payload) = if a.spec.framed {
         let f = framing(&a.spec, a.tpdu);
@@ -221,7 +249,10 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
             }
             Ok(Some((Frame::Message { tpdu, payload }, used))) => {
                 if used != input.len() {
-                    return fail(&format!("frame: {} bytes after the first frame", input.len() - used));
+                    return fail(&format!(
+                        "frame: {} bytes after the first frame",
+                        input.len() - used
+                    ));
                 }
                 (tpdu, payload)
             }
@@ -236,7 +267,10 @@ fn decode_cmd(a: DecodeArgs) -> Result<ExitCode> {
     let mut doc = document::to_json(&spec, &msg, reveal);
     if let Some(obj) = doc.as_object_mut() {
         if let Some(t) = tpdu {
-            obj.insert("tpdu".into(), Value::String(iso8583::hex::encode_upper(&t.to_bytes())));
+            obj.insert(
+                "tpdu".into(),
+                Value::String(iso8583::hex::encode_upper(&t.to_bytes())),
+            );
         }
         let tlv = document::tlv_json(&spec, &msg, reveal);
         if !tlv.is_empty() {
@@ -266,14 +300,22 @@ fn print_table(spec: &Spec, msg: &iso8583::Message<'_>, doc: &Value, reveal: Rev
         if !format.is_empty() {
             println!("      {:<46} {format}", "");
         }
-        if let Some(list) = doc.get("tlv").and_then(|t| t.get(n.to_string())).and_then(Value::as_array) {
+        if let Some(list) = doc
+            .get("tlv")
+            .and_then(|t| t.get(n.to_string()))
+            .and_then(Value::as_array)
+        {
             for item in list {
                 let tag = item.get("tag").and_then(Value::as_str).unwrap_or("");
                 let name = item.get("name").and_then(Value::as_str).unwrap_or("");
                 let value = item.get("value").and_then(Value::as_str).unwrap_or("");
                 println!("        {tag:<6} {name:<40} {value}");
             }
-            if let Some(err) = doc.get("tlv").and_then(|t| t.get(format!("{n}_error"))).and_then(Value::as_str) {
+            if let Some(err) = doc
+                .get("tlv")
+                .and_then(|t| t.get(format!("{n}_error")))
+                .and_then(Value::as_str)
+            {
                 println!("        TLV error: {err}");
             }
         }
@@ -288,10 +330,14 @@ fn fail(why: &str) -> Result<ExitCode> {
 fn encode_cmd(a: EncodeArgs) -> Result<ExitCode> {
     let spec = load_spec(&a.spec)?;
     if std::io::stdin().is_terminal() {
-        bail!("pipe the message's JSON on stdin, e.g. {{\"mti\": \"0800\", \"fields\": {{\"70\": \"301\"}}}}");
+        bail!(
+            "pipe the message's JSON on stdin, e.g. {{\"mti\": \"0800\", \"fields\": {{\"70\": \"301\"}}}}"
+        );
     }
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).context("reading stdin")?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading stdin")?;
     let doc: Value = serde_json::from_str(&text).context("stdin is not JSON")?;
     let msg = match document::from_json(&spec, &doc) {
         Ok(m) => m,
@@ -311,7 +357,9 @@ fn encode_cmd(a: EncodeArgs) -> Result<ExitCode> {
         let tpdu = match &a.tpdu {
             Some(h) => {
                 let b = iso8583::hex::decode(h).context("--tpdu")?;
-                let arr: [u8; 5] = b.try_into().map_err(|_| anyhow::anyhow!("--tpdu must be 5 bytes (10 hex digits)"))?;
+                let arr: [u8; 5] = b
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("--tpdu must be 5 bytes (10 hex digits)"))?;
                 Some(Tpdu::from_bytes(arr))
             }
             None => None,
