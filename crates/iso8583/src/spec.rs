@@ -106,8 +106,14 @@ impl Kind {
             Kind::Ans => CLASS_ANS,
             Kind::Z => CLASS_Z,
         };
-        // One table load per byte on the hot path; the position is only searched on failure.
-        if value.iter().all(|&b| class_of(b) & bit != 0) {
+        // Eight bytes at a time for the two classes that fill most messages, one table load
+        // per byte otherwise; the position is only searched on failure.
+        let valid = match self {
+            Kind::N => all_bytes(value, swar_all_digits, |b| b.is_ascii_digit()),
+            Kind::Ans => all_bytes(value, swar_all_printable, |b| (0x20..=0x7E).contains(&b)),
+            _ => value.iter().all(|&b| class_of(b) & bit != 0),
+        };
+        if valid {
             return None;
         }
         value
@@ -149,6 +155,38 @@ static CLASSES: [u8; 256] = {
     }
     t
 };
+
+const LOW7: u64 = 0x8080_8080_8080_8080;
+
+/// Whether all eight bytes are ASCII digits: `b - 0x30` borrows (high bit set) below '0', and
+/// `b + 0x46` carries into the high bit above '9'. A borrow or carry crossing into the next
+/// byte only happens when a byte is already invalid, so it can only fail a bad chunk.
+#[inline(always)]
+fn swar_all_digits(x: u64) -> bool {
+    let below = x.wrapping_sub(0x3030_3030_3030_3030);
+    let above = x.wrapping_add(0x4646_4646_4646_4646);
+    (below | above | x) & LOW7 == 0
+}
+
+/// Whether all eight bytes are printable ASCII, 0x20..=0x7E (the same reasoning).
+#[inline(always)]
+fn swar_all_printable(x: u64) -> bool {
+    let below = x.wrapping_sub(0x2020_2020_2020_2020);
+    let above = x.wrapping_add(0x0101_0101_0101_0101);
+    (below | above | x) & LOW7 == 0
+}
+
+/// Checks whole 8-byte words with `chunk`, then the tail byte by byte with `byte`.
+#[inline(always)]
+fn all_bytes(value: &[u8], chunk: impl Fn(u64) -> bool, byte: impl Fn(u8) -> bool) -> bool {
+    let mut words = value.chunks_exact(8);
+    let mut ok = true;
+    for w in &mut words {
+        let arr: [u8; 8] = w.try_into().unwrap_or([0; 8]);
+        ok &= chunk(u64::from_le_bytes(arr));
+    }
+    ok && words.remainder().iter().all(|&b| byte(b))
+}
 
 #[inline(always)]
 fn class_of(b: u8) -> u8 {
@@ -430,7 +468,10 @@ impl FieldSpec {
         if self.kind == Kind::Xn && self.encoding == Encoding::Bcd && self.unit != Unit::Nibbles {
             return bad("a signed BCD amount counts its length in nibbles".into());
         }
-        if self.encoding == Encoding::Hex && !self.max_len.is_multiple_of(2) && self.prefix.is_fixed() {
+        if self.encoding == Encoding::Hex
+            && !self.max_len.is_multiple_of(2)
+            && self.prefix.is_fixed()
+        {
             return bad("a fixed hex field needs an even number of hex digits".into());
         }
         let pad = match self.pad {
@@ -526,6 +567,40 @@ impl Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eight_byte_checks_agree_with_the_byte_rules() {
+        // Every byte value at every position of a chunk, among valid neighbours.
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut digits = *b"01234567";
+                digits[pos] = b;
+                assert_eq!(
+                    swar_all_digits(u64::from_le_bytes(digits)),
+                    digits.iter().all(u8::is_ascii_digit),
+                    "{digits:?}"
+                );
+                let mut text = *b"A b~ 9#z";
+                text[pos] = b;
+                let printable = text.iter().all(|c| (0x20..=0x7E).contains(c));
+                assert_eq!(
+                    swar_all_printable(u64::from_le_bytes(text)),
+                    printable,
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_checks_match_the_rules(v in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            for kind in [Kind::N, Kind::Ans] {
+                let expected = v.iter().enumerate().find(|(i, c)| !kind.accepts(*i, **c)).map(|(i, c)| (i, *c));
+                proptest::prop_assert_eq!(kind.first_invalid(&v), expected);
+            }
+        }
+    }
 
     #[test]
     fn class_table_agrees_with_the_rules() {
