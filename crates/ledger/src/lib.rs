@@ -30,6 +30,7 @@ pub use committer::{
     DecisionReply, NoAnswer, Reply, Request, Respond, SubmitError, SystemClock,
 };
 pub use core::account::{Account, AccountFlags};
+pub use core::audit::{AuditReport, Auditor, LedgerTotals, Phase, VIOLATIONS_MAX, Violation};
 pub use core::hold::{Hold, HoldStatus};
 pub use core::reject::{
     AccountError, AccountOutcome, AccountRejected, Applied, AppliedTransfer, TransferError,

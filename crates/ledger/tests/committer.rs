@@ -135,6 +135,7 @@ fn many_threads_one_hold_per_request_key() {
     assert_eq!((approved, declined), (6, 4), "1_000 funds six holds of 150");
     let ledger = Arc::into_inner(c).unwrap().shutdown().unwrap();
     assert_eq!(balances(&ledger, CARD), (900, 0, 0, 1_000));
+    assert!(ledger.audit().unwrap().is_clean());
 }
 
 /// Memory storage whose commits fail while `failing` is set.
@@ -516,4 +517,7 @@ fn answered_decisions_survive_a_crash() {
         holds += u64::from(held);
     }
     assert_eq!(balances(&ledger, CARD), (holds * 100, 0, 0, 10_000));
+    let report = ledger.audit().unwrap();
+    assert!(report.is_clean(), "{:?}", report.violations);
+    assert_eq!(report.holds_pending, holds);
 }
