@@ -385,10 +385,18 @@ impl<'l, S: Storage> Batch<'l, S> {
                 max,
             });
         }
+        // Nothing below can fail: the transfers and the answer are staged together or not at all.
+        let transfer_ids = result.as_ref().map(Applied::ids).unwrap_or_default();
         if result.is_ok() {
             self.staged.absorb(trial);
         }
-        self.record(request_key, response.clone(), result.as_ref().ok())?;
+        let decision = Decision {
+            request_key,
+            response: response.clone(),
+            transfer_ids,
+            timestamp_ns: self.now_ns,
+        };
+        self.staged.decisions.insert(request_key, decision);
         Ok(Ok(DecisionOutcome::Decided { response, result }))
     }
 

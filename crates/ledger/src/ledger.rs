@@ -2,6 +2,7 @@
 
 use crate::batch::Batch;
 use crate::core::account::Account;
+use crate::core::audit::{AuditReport, Auditor};
 use crate::core::hold::Hold;
 use crate::core::transfer::Transfer;
 use crate::core::transfer_rules::TIME_MAX_NS;
@@ -94,6 +95,20 @@ impl<S: Storage> Ledger<S> {
             });
         }
         Ok(self.storage.pending_holds(account_id, limit)?)
+    }
+
+    /// Reads every committed record and checks the books: per ledger, debits equal credits
+    /// (pending and posted apart); every balance equals the sum of its transfers; each hold is
+    /// resolved at most once and its status agrees; no account breaks its must-not-exceed flag.
+    /// Reads everything: run it offline or between batches, not on the authorization path.
+    pub fn audit(&self) -> Result<AuditReport, LedgerError> {
+        let mut auditor = Auditor::new();
+        self.storage
+            .visit_accounts(&mut |a| auditor.add_account(a))?;
+        self.storage.visit_holds(&mut |h| auditor.add_hold(h))?;
+        self.storage
+            .visit_transfers(&mut |t| auditor.add_transfer(t))?;
+        Ok(auditor.finish())
     }
 
     /// The storage, for read-only inspection.

@@ -4,6 +4,7 @@
 //! - [`core`]: records and rules, no I/O. Time is always an input (`now_ns`).
 //! - [`Ledger`] + [`Batch`]: the rules over a [`Storage`] ([`MemoryStorage`] or SQLite), with
 //!   idempotent [`Decision`]s keyed by request.
+//! - [`Committer`]: a thread owning the ledger that group-commits decisions (one fsync per batch).
 #![cfg_attr(
     not(test),
     deny(
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod batch;
+pub mod committer;
 pub mod core;
 mod decision;
 mod error;
@@ -23,7 +25,12 @@ mod ledger;
 pub mod storage;
 
 pub use batch::{Batch, CommitSummary};
+pub use committer::{
+    Clock, Committer, CommitterConfig, CommitterError, CommitterStats, DecisionError,
+    DecisionReply, NoAnswer, Reply, Request, Respond, SubmitError, SystemClock,
+};
 pub use core::account::{Account, AccountFlags};
+pub use core::audit::{AuditReport, Auditor, LedgerTotals, Phase, VIOLATIONS_MAX, Violation};
 pub use core::hold::{Hold, HoldStatus};
 pub use core::reject::{
     AccountError, AccountOutcome, AccountRejected, Applied, AppliedTransfer, TransferError,

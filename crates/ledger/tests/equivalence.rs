@@ -181,6 +181,7 @@ struct Run {
     holds: Vec<ledger::Hold>,
     pending_by_account: Vec<Vec<ledger::Hold>>,
     decisions: Vec<Option<ledger::Decision>>,
+    audit: ledger::AuditReport,
 }
 
 fn run<S: Storage>(storage: S, ops: &[Op]) -> Run {
@@ -282,6 +283,7 @@ fn run<S: Storage>(storage: S, ops: &[Op]) -> Run {
     let decisions = (0..6u8)
         .map(|k| ledger.decision(&[k; 32]).unwrap())
         .collect();
+    let audit = ledger.audit().unwrap();
     Run {
         results,
         accounts,
@@ -289,6 +291,7 @@ fn run<S: Storage>(storage: S, ops: &[Op]) -> Run {
         holds,
         pending_by_account,
         decisions,
+        audit,
     }
 }
 
@@ -302,6 +305,7 @@ proptest! {
         let sqlite = run(SqliteStorage::open(dir.path().join("eq.db")).unwrap(), &all);
         let memory = run(MemoryStorage::new(), &all);
         prop_assert_eq!(&memory, &sqlite);
+        prop_assert!(memory.audit.is_clean(), "{:?}", memory.audit.violations);
         // Reopening the file shows the same committed state.
         let reopened = SqliteStorage::open(dir.path().join("eq.db")).unwrap();
         let mut accounts = Vec::new();

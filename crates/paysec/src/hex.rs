@@ -11,7 +11,6 @@ pub(crate) fn encode_upper(bytes: &[u8]) -> String {
     out
 }
 
-#[allow(dead_code)] // used by tr31
 /// Value of one ASCII hex digit (either case).
 pub(crate) fn nibble(c: u8) -> Option<u8> {
     match c {
@@ -22,7 +21,6 @@ pub(crate) fn nibble(c: u8) -> Option<u8> {
     }
 }
 
-#[allow(dead_code)] // used by tr31
 /// Decodes hex text; on failure returns the offset of the first bad character (or the length
 /// when it is odd).
 pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, usize> {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub(crate) mod account_rules;
+pub mod audit;
 pub mod hold;
 pub mod reject;
 pub mod transfer;
