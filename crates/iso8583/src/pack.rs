@@ -6,7 +6,7 @@ use crate::error::{CodecError, ErrorKind, Location};
 use crate::hex;
 use crate::message::Message;
 use crate::spec::{
-    BitmapEncoding, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit,
+    BitmapEncoding, Encoding, Fast, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit,
 };
 use crate::unpack::{unit_name, wire_len};
 
@@ -61,6 +61,13 @@ impl Spec {
             self.write_bitmap_word(bitmap.0[2], out);
         }
         for (n, value) in msg.fields() {
+            if fast_write(
+                self.fast.get(n).copied().unwrap_or(Fast::General),
+                value,
+                out,
+            ) {
+                continue;
+            }
             let offset = out.len() - base;
             let Some(fs) = self.field(n) else {
                 return Err(CodecError::new(
@@ -105,6 +112,39 @@ impl Spec {
             }
         }
     }
+}
+
+/// The short path for ASCII text and raw bytes; `false` (nothing written) for anything unusual,
+/// which the general path then writes or refuses with a precise error.
+#[inline(always)]
+fn fast_write(fast: Fast, value: &[u8], out: &mut Vec<u8>) -> bool {
+    let (width, max, fixed, kind) = match fast {
+        Fast::General => return false,
+        Fast::TextFixed { len, kind } => (0, len, true, Some(kind)),
+        Fast::BytesFixed { len } => (0, len, true, None),
+        Fast::TextVar { width, max, kind } => (width, max, false, Some(kind)),
+        Fast::BytesVar { width, max } => (width, max, false, None),
+    };
+    let len = value.len();
+    let fits = if fixed {
+        len == usize::from(max)
+    } else {
+        len <= usize::from(max)
+    };
+    if !fits || kind.is_some_and(|k| k.first_invalid(value).is_some()) {
+        return false;
+    }
+    if width > 0 {
+        let digits = [
+            b'0' + (len / 1000 % 10) as u8,
+            b'0' + (len / 100 % 10) as u8,
+            b'0' + (len / 10 % 10) as u8,
+            b'0' + (len % 10) as u8,
+        ];
+        out.extend_from_slice(digits.get(4 - usize::from(width).min(4)..).unwrap_or(&[]));
+    }
+    out.extend_from_slice(value);
+    true
 }
 
 /// Length of `value` in the units the field counts.

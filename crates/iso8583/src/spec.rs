@@ -516,6 +516,47 @@ pub struct Spec {
     /// Fields 129..=192 exist, announced by bit 65 as a third bitmap (pyiso8583's convention).
     pub tertiary_bitmap: bool,
     fields: Vec<Option<FieldSpec>>,
+    /// Per field number, the shape of the common cases the codec handles on a short path.
+    pub(crate) fast: Vec<Fast>,
+}
+
+/// The common field shapes (ASCII text and raw binary, fixed or with an ASCII length), for
+/// which the codec skips the general encoding dispatch. Derived from the [`FieldSpec`]s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fast {
+    /// Not defined, or needs the general path (BCD, EBCDIC, hex, binary lengths …).
+    General,
+    /// ASCII text of a fixed length, checked against its class.
+    TextFixed { len: u16, kind: Kind },
+    /// ASCII text after an ASCII decimal length of `width` digits.
+    TextVar { width: u8, max: u16, kind: Kind },
+    /// Raw bytes of a fixed length.
+    BytesFixed { len: u16 },
+    /// Raw bytes after an ASCII decimal length of `width` digits.
+    BytesVar { width: u8, max: u16 },
+}
+
+impl Fast {
+    fn of(f: &FieldSpec) -> Fast {
+        let ascii_prefix = f.prefix.encoding == LengthEncoding::Ascii;
+        match (f.encoding, f.prefix.is_fixed()) {
+            (Encoding::Ascii, true) => Fast::TextFixed {
+                len: f.max_len,
+                kind: f.kind,
+            },
+            (Encoding::Ascii, false) if ascii_prefix => Fast::TextVar {
+                width: f.prefix.width_bytes,
+                max: f.max_len,
+                kind: f.kind,
+            },
+            (Encoding::Binary, true) => Fast::BytesFixed { len: f.max_len },
+            (Encoding::Binary, false) if ascii_prefix => Fast::BytesVar {
+                width: f.prefix.width_bytes,
+                max: f.max_len,
+            },
+            _ => Fast::General,
+        }
+    }
 }
 
 impl Spec {
@@ -528,6 +569,7 @@ impl Spec {
             bitmap,
             tertiary_bitmap: false,
             fields: vec![None; FIELD_MAX + 1],
+            fast: vec![Fast::General; FIELD_MAX + 1],
         }
     }
 
@@ -542,6 +584,9 @@ impl Spec {
         }
         let n = usize::from(field.number);
         if let Some(slot) = self.fields.get_mut(n) {
+            if let Some(fast) = self.fast.get_mut(n) {
+                *fast = Fast::of(&field);
+            }
             *slot = Some(field);
         }
         Ok(())

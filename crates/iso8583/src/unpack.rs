@@ -7,7 +7,7 @@ use crate::hex;
 use crate::message::{Entry, Message, Slot};
 use crate::mti::Mti;
 use crate::spec::{
-    BitmapEncoding, Encoding, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit,
+    BitmapEncoding, Encoding, Fast, FieldSpec, Kind, LengthEncoding, MtiEncoding, Pad, Spec, Unit,
 };
 
 /// A cursor over the frame that turns short reads into typed errors.
@@ -56,11 +56,23 @@ impl Spec {
         msg.clear(mti);
         let bitmap = self.read_bitmaps(&mut r)?;
         for n in bitmap.data_fields() {
+            let start = r.pos;
+            if let Some(value) =
+                fast_field(self.fast.get(n).copied().unwrap_or(Fast::General), &mut r)
+            {
+                msg.entries.push(Entry {
+                    number: n as u8,
+                    slot: Slot::Borrowed(value),
+                });
+                continue;
+            }
+            // The general path, which also gives the exact error for anything the short path
+            // refused.
+            r.pos = start;
             let at = Location::Field(n as u8);
             let Some(fs) = self.field(n) else {
                 return Err(CodecError::new(at, r.pos, ErrorKind::UndefinedField));
             };
-            let start = r.pos;
             let slot = read_field(fs, &mut r, msg).map_err(|e| {
                 let mut e = e.named(&fs.name);
                 if e.offset == 0 {
@@ -185,6 +197,46 @@ impl Spec {
 #[inline]
 fn take4(b: &[u8]) -> [u8; 4] {
     b.try_into().unwrap_or([0; 4])
+}
+
+/// The short path for ASCII text and raw bytes: the value, or `None` for anything unusual (the
+/// general path then reads the field again and reports precisely).
+#[inline(always)]
+fn fast_field<'a>(fast: Fast, r: &mut Reader<'a>) -> Option<&'a [u8]> {
+    let (len, kind) = match fast {
+        Fast::General => return None,
+        Fast::TextFixed { len, kind } => (usize::from(len), Some(kind)),
+        Fast::BytesFixed { len } => (usize::from(len), None),
+        Fast::TextVar { width, max, kind } => (ascii_len(r, width, max)?, Some(kind)),
+        Fast::BytesVar { width, max } => (ascii_len(r, width, max)?, None),
+    };
+    let value = r.frame.get(r.pos..r.pos.checked_add(len)?)?;
+    if let Some(kind) = kind
+        && kind.first_invalid(value).is_some()
+    {
+        return None;
+    }
+    r.pos += len;
+    Some(value)
+}
+
+/// An ASCII decimal length of `width` digits, at most `max`.
+#[inline(always)]
+fn ascii_len(r: &mut Reader<'_>, width: u8, max: u16) -> Option<usize> {
+    let width = usize::from(width);
+    let digits = r.frame.get(r.pos..r.pos + width)?;
+    let mut len = 0usize;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        len = len * 10 + usize::from(d - b'0');
+    }
+    if len > usize::from(max) {
+        return None;
+    }
+    r.pos += width;
+    Some(len)
 }
 
 /// A nibble as the character it stands for: digits, or `A`–`F` (a BCD track's `D` separator).
