@@ -16,7 +16,7 @@ pub use format4::{
     decipher_format4, decode_format4_pin_field, encipher_format4, encode_format4_pin_field,
     format4_pan_field,
 };
-pub use translate::translate;
+pub use translate::{PinZone, translate};
 
 use zeroize::Zeroizing;
 
