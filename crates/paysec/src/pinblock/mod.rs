@@ -272,7 +272,7 @@ pub fn encipher(
         return Ok(encipher_format4(key, pin, require_pan(format, pan)?, rng)?.to_vec());
     }
     let cipher = Tdea::new(key)?;
-    let mut block = *encode_clear_block(format, pin, pan, rng)?;
+    let mut block = encode_clear_block(format, pin, pan, rng)?;
     cipher.encrypt(&mut block);
     Ok(block.to_vec())
 }
