@@ -862,3 +862,45 @@ fn pending_holds_lists_open_holds_of_either_side() {
         Err(LedgerError::TooMany { .. })
     ));
 }
+
+#[test]
+fn create_accounts_is_idempotent_and_all_or_nothing() {
+    let mut l = ledger_with(0);
+    let mut b = l.begin(T0).unwrap();
+    let again = b.create_accounts(&accounts()[..2]).unwrap().unwrap();
+    assert_eq!(again, vec![ledger::AccountOutcome::Exists; 2]);
+    let new = ledger::Account::new(50, EUR, 1, ledger::AccountFlags::NONE);
+    let bad = ledger::Account {
+        code: 0,
+        ..ledger::Account::new(51, EUR, 1, ledger::AccountFlags::NONE)
+    };
+    let err = b.create_accounts(&[new, bad]).unwrap().unwrap_err();
+    assert_eq!(
+        (err.index, err.account_id, err.reason),
+        (1, 51, ledger::AccountRejected::CodeMustNotBeZero)
+    );
+    let changed = ledger::Account {
+        ledger: USD,
+        ..accounts()[0]
+    };
+    let err = b.create_accounts(&[changed]).unwrap().unwrap_err();
+    assert_eq!(
+        err.reason,
+        ledger::AccountRejected::ExistsWithDifferentLedger
+    );
+    b.commit().unwrap();
+    assert!(
+        l.account(50).unwrap().is_none(),
+        "the list failed as a whole"
+    );
+    let many = vec![new; 1025];
+    let mut b = l.begin(T0).unwrap();
+    assert!(matches!(
+        b.create_accounts(&many),
+        Err(LedgerError::TooMany {
+            count: 1025,
+            max: 1024,
+            ..
+        })
+    ));
+}

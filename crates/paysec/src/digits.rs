@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Most PAN digits allowed by ISO/IEC 7812.
 pub const PAN_MAX_DIGITS: usize = 19;
@@ -177,19 +177,22 @@ pub struct Pin {
 impl Pin {
     /// Parses ASCII decimal digits.
     pub fn new(text: &str) -> Result<Self, PinError> {
-        Self::from_digit_values(
-            &text
-                .bytes()
-                .enumerate()
-                .map(|(offset, b)| {
-                    if b.is_ascii_digit() {
-                        Ok(b - b'0')
-                    } else {
-                        Err(PinError::NotDigit { offset })
-                    }
-                })
-                .collect::<Result<Vec<u8>, _>>()?,
-        )
+        let bytes = text.as_bytes();
+        if let Some(offset) = bytes.iter().position(|b| !b.is_ascii_digit()) {
+            return Err(PinError::NotDigit { offset });
+        }
+        if !(PIN_MIN_DIGITS..=PIN_MAX_DIGITS).contains(&bytes.len()) {
+            return Err(PinError::Length { len: bytes.len() });
+        }
+        // Parse straight into the zeroizing buffer: no unwiped copy of the digits.
+        let mut digits = [0u8; PIN_MAX_DIGITS];
+        for (d, b) in digits.iter_mut().zip(bytes) {
+            *d = b - b'0';
+        }
+        Ok(Pin {
+            digits,
+            len: bytes.len(),
+        })
     }
 
     /// Builds a PIN from digit values 0-9.
@@ -225,9 +228,9 @@ impl Pin {
         self.digits.get(..self.len).unwrap_or(&[])
     }
 
-    /// The PIN as text. Only inside the HSM boundary (tests, PIN verification).
-    pub fn reveal(&self) -> String {
-        self.digits().iter().map(|d| char::from(b'0' + d)).collect()
+    /// The PIN as text, wiped on drop. Only inside the HSM boundary (tests, PIN verification).
+    pub fn reveal(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.digits().iter().map(|d| char::from(b'0' + d)).collect())
     }
 }
 
@@ -305,7 +308,7 @@ mod tests {
         assert_eq!(Pin::new("12a4"), Err(PinError::NotDigit { offset: 2 }));
         let pin = Pin::new("1234").unwrap();
         assert_eq!(format!("{pin:?}"), "Pin(<4 digits>)");
-        assert_eq!(pin.reveal(), "1234");
+        assert_eq!(pin.reveal().as_str(), "1234");
     }
 
     #[test]

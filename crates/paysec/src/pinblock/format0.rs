@@ -54,7 +54,10 @@ mod tests {
         let pan = Pan::new("5544332211009966").unwrap();
         let block = encode_format0(&Pin::new("1234").unwrap(), &pan);
         assert_eq!(hex::encode_upper(*block), "041277CDDEEFF669");
-        assert_eq!(decode_format0(&block[..], &pan).unwrap().reveal(), "1234");
+        assert_eq!(
+            decode_format0(&block[..], &pan).unwrap().reveal().as_str(),
+            "1234"
+        );
     }
 
     #[test]

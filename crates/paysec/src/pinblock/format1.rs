@@ -46,7 +46,10 @@ mod tests {
             hex::encode_upper(*block),
             "16123456".to_string() + "89ABCDEF"
         );
-        assert_eq!(decode_format1(&block[..]).unwrap().reveal(), "123456");
+        assert_eq!(
+            decode_format1(&block[..]).unwrap().reveal().as_str(),
+            "123456"
+        );
     }
 
     #[test]

@@ -58,7 +58,10 @@ mod tests {
         // psec docs: decode_pinblock_iso_3(341277EEEFCCB43C, "5544332211009966") = "1234".
         let pan = Pan::new("5544332211009966").unwrap();
         let block = hex::decode("341277EEEFCCB43C").unwrap();
-        assert_eq!(decode_format3(&block, &pan).unwrap().reveal(), "1234");
+        assert_eq!(
+            decode_format3(&block, &pan).unwrap().reveal().as_str(),
+            "1234"
+        );
     }
 
     #[test]

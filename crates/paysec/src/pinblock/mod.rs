@@ -16,7 +16,7 @@ pub use format4::{
     decipher_format4, decode_format4_pin_field, encipher_format4, encode_format4_pin_field,
     format4_pan_field,
 };
-pub use translate::translate;
+pub use translate::{PinZone, translate};
 
 use zeroize::Zeroizing;
 
@@ -272,7 +272,7 @@ pub fn encipher(
         return Ok(encipher_format4(key, pin, require_pan(format, pan)?, rng)?.to_vec());
     }
     let cipher = Tdea::new(key)?;
-    let mut block = *encode_clear_block(format, pin, pan, rng)?;
+    let mut block = encode_clear_block(format, pin, pan, rng)?;
     cipher.encrypt(&mut block);
     Ok(block.to_vec())
 }

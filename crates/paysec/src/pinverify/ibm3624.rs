@@ -167,7 +167,10 @@ mod tests {
         let pan = Pan::new("1122334455667788").unwrap();
         let data = ValidationData::from_pan(&pan, 0, 16, 0xF).unwrap();
         assert_eq!(
-            natural_pin(&pvk(), &data, &table, 4).unwrap().reveal(),
+            natural_pin(&pvk(), &data, &table, 4)
+                .unwrap()
+                .reveal()
+                .as_str(),
             "4524"
         );
         let pin = Pin::new("4524").unwrap();

@@ -65,6 +65,14 @@ pub fn wrap(
         len: key.len(),
     })?;
     let masked = masked_key_len.unwrap_or(key.len()).max(key.len());
+    // A key block holds at most 9999 characters, so longer masks can only fail later; refuse
+    // them here before any arithmetic can overflow.
+    if masked > 4096 {
+        return Err(Tr31Error::TooLong {
+            what: "masked key length",
+            len: masked,
+        });
+    }
     let unpadded = 2 + masked;
     let data_len = unpadded.div_ceil(block_len) * block_len;
     let mut data = Zeroizing::new(Vec::with_capacity(data_len));

@@ -202,3 +202,53 @@ fn tampering_and_wrong_keys_are_typed_errors() {
         Err(Tr31Error::KeyDataLength { .. })
     ));
 }
+
+#[test]
+fn absurd_masking_is_refused_not_overflowed() {
+    let kbpk = aes(&"41".repeat(16));
+    let header = Header::new(
+        Version::D,
+        KeyUsage::PinEncryption,
+        Algorithm::Aes,
+        ModeOfUse::EncryptOnly,
+        KeyVersion::NONE,
+        Exportability::Exportable,
+    );
+    assert_eq!(
+        wrap(
+            &kbpk,
+            &header,
+            &[1u8; 16],
+            Some(usize::MAX),
+            &mut Replay::new(&[])
+        )
+        .unwrap_err(),
+        Tr31Error::TooLong {
+            what: "masked key length",
+            len: usize::MAX
+        }
+    );
+    // 4096 passes the guard, but with a long optional block the key block would exceed 9999.
+    let mut header = header;
+    header.optional_blocks.push(crate::tr31::OptionalBlock {
+        id: *b"TT",
+        data: "x".repeat(2000),
+    });
+    let r = wrap(
+        &kbpk,
+        &header,
+        &[1u8; 16],
+        Some(4096),
+        &mut Replay::new(&[]),
+    );
+    assert!(
+        matches!(
+            r,
+            Err(Tr31Error::TooLong {
+                what: "key block",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+}
