@@ -20,12 +20,15 @@ enum Command {
     /// ISO 8583 message inspector: decode, encode and list dialects.
     #[command(name = "iso8583")]
     Iso8583(cmd::iso8583::Args),
+    /// Fault-injecting TCP proxy: latency, drops, resets, partitions, broken frames.
+    Chaos(cmd::chaos::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Iso8583(args) => cmd::iso8583::run(args),
+        Command::Chaos(args) => cmd::chaos::run(args),
     };
     match result {
         Ok(code) => code,

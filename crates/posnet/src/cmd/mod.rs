@@ -1,3 +1,4 @@
 //! One module per `posnet` subcommand.
 
+pub mod chaos;
 pub mod iso8583;
