@@ -37,7 +37,7 @@ impl Spec {
         self.write_mti(msg, out);
         let limit = self.field_limit();
         let mut bitmap = Bitmap::default();
-        for (n, _) in msg.fields() {
+        for n in msg.entries.iter().map(|e| usize::from(e.number)) {
             if n > limit {
                 return Err(CodecError::new(
                     Location::Field(n as u8),
@@ -134,14 +134,22 @@ fn fast_write(fast: Fast, value: &[u8], out: &mut Vec<u8>) -> bool {
     if !fits || kind.is_some_and(|k| k.first_invalid(value).is_some()) {
         return false;
     }
-    if width > 0 {
-        let digits = [
+    // An ASCII decimal length of `width` digits (at most 4: `max` fits the prefix).
+    match width {
+        0 => {}
+        1 => out.push(b'0' + (len % 10) as u8),
+        2 => out.extend_from_slice(&[b'0' + (len / 10 % 10) as u8, b'0' + (len % 10) as u8]),
+        3 => out.extend_from_slice(&[
+            b'0' + (len / 100 % 10) as u8,
+            b'0' + (len / 10 % 10) as u8,
+            b'0' + (len % 10) as u8,
+        ]),
+        _ => out.extend_from_slice(&[
             b'0' + (len / 1000 % 10) as u8,
             b'0' + (len / 100 % 10) as u8,
             b'0' + (len / 10 % 10) as u8,
             b'0' + (len % 10) as u8,
-        ];
-        out.extend_from_slice(digits.get(4 - usize::from(width).min(4)..).unwrap_or(&[]));
+        ]),
     }
     out.extend_from_slice(value);
     true
