@@ -88,7 +88,8 @@ struct DecodeArgs {
     /// The message as hex text.
     #[arg(long, value_name = "HEX", conflicts_with = "file")]
     hex: Option<String>,
-    /// A file holding the message as raw bytes (or hex text, with --hex-file).
+    /// A file holding the message: raw bytes, or hex text when the file is nothing but hex
+    /// digits and white space (--raw forces bytes).
     #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
     /// Treat --file or stdin as raw bytes rather than hex text (stdin default: hex text).
@@ -208,8 +209,8 @@ fn read_input(a: &DecodeArgs) -> Result<Vec<u8>> {
             (b, "stdin".to_string())
         }
     };
-    // A file is raw bytes unless told otherwise only when it is not all hex text; stdin is hex
-    // text unless --raw.
+    // A file is hex text when it is nothing but hex digits and white space, raw bytes otherwise;
+    // stdin is hex text unless --raw.
     if a.raw || (a.file.is_some() && !looks_like_hex(&bytes)) {
         return Ok(bytes);
     }
