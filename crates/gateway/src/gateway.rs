@@ -1,0 +1,557 @@
+//! The gateway's state and the requests terminals send it.
+//!
+//! The core decides and the adapter acts: every entry point takes the time (`now_ms`) and
+//! returns the [`Action`]s to carry out. The other entry points live beside this file:
+//! `issuer.rs` (messages from issuers), `timers.rs` (deadlines, links, reversal advices),
+//! `restore.rs` (journal replay and compaction).
+
+use std::collections::{BTreeMap, HashMap};
+
+use iso8583::composite::original_data::OriginalData;
+use iso8583::composite::track2::Track2;
+use iso8583::mask::mask_pan;
+use iso8583::{Message, Mti, ResponseCode};
+
+use crate::action::{Action, ConnId, Level, MatchKey};
+use crate::batch::{Batches, Totals};
+use crate::clock::UnixMs;
+use crate::config::{Config, IssuerLink};
+use crate::flow::{Flow, first_missing};
+use crate::journal::Record;
+use crate::reply::{answer, format_error};
+use crate::reversal::{AdviceQueue, needs_reversal};
+use crate::routing::RoutingTable;
+
+/// A request forwarded to an issuer, awaiting its response.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub(crate) conn: ConnId,
+    pub(crate) flow: Flow,
+    pub(crate) link: String,
+    /// The request as forwarded (with field 32).
+    pub(crate) forwarded: Message<'static>,
+    pub(crate) deadline_ms: UnixMs,
+    /// Whether a timeout would queue a 0420 (its room in the queue is reserved).
+    pub(crate) reversible: bool,
+}
+
+/// A gateway-originated 0800 awaiting its 0810.
+#[derive(Debug, Clone)]
+pub(crate) struct NetworkOutstanding {
+    pub(crate) stan: String,
+    pub(crate) deadline_ms: UnixMs,
+}
+
+/// One issuer link as the core sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkState {
+    pub(crate) config: IssuerLink,
+    pub(crate) up: bool,
+    /// Requests, advice attempts and network messages awaiting an answer on the link.
+    pub(crate) in_flight: usize,
+    pub(crate) last_activity_ms: UnixMs,
+    pub(crate) network: Option<NetworkOutstanding>,
+}
+
+impl LinkState {
+    pub(crate) fn has_room(&self) -> bool {
+        self.up && self.in_flight < self.config.in_flight_max
+    }
+}
+
+/// The payment gateway's core: no sockets, no files, no clock.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub(crate) config: Config,
+    pub(crate) routes: RoutingTable,
+    pub(crate) links: BTreeMap<String, LinkState>,
+    pub(crate) pending: HashMap<MatchKey, Pending>,
+    pub(crate) pending_per_terminal: HashMap<String, usize>,
+    /// Pending requests that would need a 0420 on timeout: room kept for them in the queue.
+    pub(crate) reversible_pending: usize,
+    pub(crate) advices: AdviceQueue,
+    pub(crate) batches: Batches,
+    /// STAN of the gateway's own 0800s on issuer links.
+    pub(crate) network_stan: u32,
+}
+
+/// Why a request is answered by the gateway instead of the issuer.
+pub(crate) struct Refusal {
+    pub(crate) code: ResponseCode,
+    pub(crate) reason: String,
+}
+
+fn refuse(code: ResponseCode, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        reason: reason.into(),
+    }
+}
+
+pub(crate) fn log(out: &mut Vec<Action>, level: Level, text: impl Into<String>) {
+    out.push(Action::Log {
+        level,
+        text: text.into(),
+    });
+}
+
+/// Processing codes (field 3) a flow accepts; `None`: any six digits (a reversal repeats its
+/// original's).
+fn processing_codes(flow: Flow) -> Option<&'static [&'static str]> {
+    match flow {
+        Flow::Authorization | Flow::Completion => Some(&["000000"]),
+        Flow::Financial => Some(&["000000", "200000", "310000"]),
+        Flow::Settlement => Some(&["920000"]),
+        Flow::Reversal | Flow::Network => None,
+    }
+}
+
+/// The PAN a request carries: field 2, else the PAN of track 2 (35).
+pub(crate) fn pan_of<'m>(msg: &'m Message<'_>) -> Result<&'m str, String> {
+    let pan = match msg.text(2) {
+        Some(p) => p,
+        None => {
+            let t2 = msg.text(35).ok_or("no PAN: neither field 2 nor 35")?;
+            Track2::parse(t2).map_err(|e| format!("field 35: {e}"))?.pan
+        }
+    };
+    if !(12..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "the PAN has {} characters; 12 to 19 digits expected",
+            pan.len()
+        ));
+    }
+    Ok(pan)
+}
+
+impl Gateway {
+    /// A gateway with empty queues and every issuer link down until
+    /// [`Gateway::on_link_up`] says otherwise.
+    pub fn new(config: &Config) -> Gateway {
+        let links = config
+            .issuers
+            .iter()
+            .map(|l| {
+                (
+                    l.name.clone(),
+                    LinkState {
+                        config: l.clone(),
+                        up: false,
+                        in_flight: 0,
+                        last_activity_ms: 0,
+                        network: None,
+                    },
+                )
+            })
+            .collect();
+        Gateway {
+            config: config.clone(),
+            routes: RoutingTable::new(&config.routes),
+            links,
+            pending: HashMap::new(),
+            pending_per_terminal: HashMap::new(),
+            reversible_pending: 0,
+            advices: AdviceQueue::default(),
+            batches: Batches::new(config.limits.batch_transactions_max),
+            network_stan: 0,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Requests awaiting an issuer.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Reversal advices awaiting their 0430.
+    pub fn advices_len(&self) -> usize {
+        self.advices.len()
+    }
+
+    /// The gateway's open batch totals for a terminal (padded id) in a currency.
+    pub fn batch_totals(&self, terminal_id: &str, currency: &str) -> Totals {
+        self.batches.totals(terminal_id, currency)
+    }
+
+    /// A request from a terminal on connection `conn` whose client certificate is bound to
+    /// `peer_terminal_id` (see [`Config::terminal_for_certificate`]; `None` if it is bound to
+    /// no terminal).
+    pub fn on_terminal_request(
+        &mut self,
+        conn: ConnId,
+        peer_terminal_id: Option<&str>,
+        msg: &Message<'_>,
+        now_ms: UnixMs,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        let flow = Flow::of(msg.mti());
+        let result = match flow {
+            None => Err(refuse(
+                ResponseCode::FORMAT_ERROR,
+                format!("MTI {} is not a request a terminal may send", msg.mti()),
+            )),
+            Some(flow) => self.handle(conn, peer_terminal_id, flow, msg, now_ms, &mut out),
+        };
+        if let Err(r) = result {
+            let who = msg.text(41).unwrap_or("(no field 41)");
+            let stan = msg.text(11).unwrap_or("(no field 11)");
+            log(
+                &mut out,
+                Level::Warn,
+                format!(
+                    "{} from terminal {who:?} STAN {stan} answered {}: {}",
+                    msg.mti(),
+                    r.code,
+                    r.reason
+                ),
+            );
+            out.push(Action::ToTerminal {
+                conn,
+                message: answer(msg, flow, r.code),
+            });
+        }
+        out
+    }
+
+    /// A frame from a terminal that could not be unpacked. With a readable MTI it is answered
+    /// 30; without one the connection is closed. Either way the reason is logged.
+    pub fn on_terminal_garbage(
+        &mut self,
+        conn: ConnId,
+        mti: Option<Mti>,
+        reason: &str,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        match mti {
+            Some(mti) => {
+                log(
+                    &mut out,
+                    Level::Warn,
+                    format!(
+                        "unreadable {mti} on connection {}: answered 30: {reason}",
+                        conn.0
+                    ),
+                );
+                out.push(Action::ToTerminal {
+                    conn,
+                    message: format_error(mti),
+                });
+            }
+            None => {
+                log(
+                    &mut out,
+                    Level::Warn,
+                    format!(
+                        "unreadable frame on connection {}: closed: {reason}",
+                        conn.0
+                    ),
+                );
+                out.push(Action::CloseTerminal { conn });
+            }
+        }
+        out
+    }
+
+    /// Checks a request in the order the brief and protocol.md give (fields 30, terminal 58,
+    /// merchant 03, transaction 12), then answers it locally or forwards it.
+    fn handle(
+        &mut self,
+        conn: ConnId,
+        peer_terminal_id: Option<&str>,
+        flow: Flow,
+        msg: &Message<'_>,
+        now_ms: UnixMs,
+        out: &mut Vec<Action>,
+    ) -> Result<(), Refusal> {
+        if let Some(n) = first_missing(msg, flow.mandatory()) {
+            return Err(refuse(
+                ResponseCode::FORMAT_ERROR,
+                format!("mandatory field {n} is missing"),
+            ));
+        }
+        if matches!(flow, Flow::Authorization | Flow::Financial)
+            && !(msg.has(35) || (msg.has(2) && msg.has(14)))
+        {
+            return Err(refuse(
+                ResponseCode::FORMAT_ERROR,
+                "no card data: field 35 (swiped) or fields 2 and 14 (keyed) are required",
+            ));
+        }
+        let terminal_id = msg.text(41).unwrap_or_default();
+        let Some(terminal) = self.config.terminal(terminal_id) else {
+            return Err(refuse(
+                ResponseCode::NOT_PERMITTED_TERMINAL,
+                "terminal id is not on the allow-list",
+            ));
+        };
+        if peer_terminal_id != Some(terminal_id) {
+            return Err(refuse(
+                ResponseCode::NOT_PERMITTED_TERMINAL,
+                format!(
+                    "field 41 does not match the client certificate (bound to {})",
+                    peer_terminal_id.map_or("no terminal".to_string(), |p| format!("{p:?}"))
+                ),
+            ));
+        }
+        if flow != Flow::Network && msg.text(42) != Some(terminal.merchant_id.as_str()) {
+            return Err(refuse(
+                ResponseCode::INVALID_MERCHANT,
+                format!(
+                    "merchant id {:?} is not the terminal's",
+                    msg.text(42).unwrap_or_default()
+                ),
+            ));
+        }
+        if let Some(codes) = processing_codes(flow) {
+            let code = msg.text(3).unwrap_or_default();
+            if !codes.contains(&code) {
+                return Err(refuse(
+                    ResponseCode::INVALID_TRANSACTION,
+                    format!("processing code {code:?} is not one a {} takes", msg.mti()),
+                ));
+            }
+        }
+        if matches!(flow, Flow::Completion | Flow::Reversal) {
+            let f90 = msg.text(90).unwrap_or_default();
+            OriginalData::parse(f90)
+                .map_err(|e| refuse(ResponseCode::FORMAT_ERROR, e.to_string()))?;
+        }
+        match flow {
+            Flow::Network => self.network(conn, msg, out),
+            Flow::Settlement => self.settle(conn, terminal_id, msg, out),
+            _ => self.forward(conn, flow, msg, now_ms, out),
+        }
+    }
+
+    /// 0800 from a terminal: sign-on, sign-off and echo are answered 00 here.
+    fn network(
+        &mut self,
+        conn: ConnId,
+        msg: &Message<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<(), Refusal> {
+        let code = msg.text(70).unwrap_or_default();
+        match code {
+            "001" | "002" | "301" => {
+                out.push(Action::ToTerminal {
+                    conn,
+                    message: answer(msg, Some(Flow::Network), ResponseCode::APPROVED),
+                });
+                Ok(())
+            }
+            "161" => Err(refuse(
+                ResponseCode::INVALID_TRANSACTION,
+                "key change (70 = 161) is not offered by this gateway",
+            )),
+            other => Err(refuse(
+                ResponseCode::FORMAT_ERROR,
+                format!("network management code {other:?} is not 001, 002, 161 or 301"),
+            )),
+        }
+    }
+
+    /// 0500: compares the terminal's totals with the gateway's, answers 00 or 95, and opens a
+    /// new batch either way.
+    fn settle(
+        &mut self,
+        conn: ConnId,
+        terminal_id: &str,
+        msg: &Message<'_>,
+        out: &mut Vec<Action>,
+    ) -> Result<(), Refusal> {
+        let stated = Totals::from_settlement(msg).map_err(|n| {
+            refuse(
+                ResponseCode::FORMAT_ERROR,
+                format!("field {n} is not a number"),
+            )
+        })?;
+        let currency = msg.text(49).unwrap_or_default().to_string();
+        let ours = self.batches.totals(terminal_id, &currency);
+        let code = if ours == stated {
+            log(
+                out,
+                Level::Info,
+                format!("terminal {terminal_id:?} settled in {currency}: {ours}"),
+            );
+            ResponseCode::APPROVED
+        } else {
+            log(
+                out,
+                Level::Warn,
+                format!(
+                    "terminal {terminal_id:?} settlement in {currency} does not reconcile: \
+                     terminal says {stated}; gateway has {ours}"
+                ),
+            );
+            ResponseCode::RECONCILE_ERROR
+        };
+        self.batches.settle(terminal_id, &currency);
+        out.push(Action::Journal(Record::BatchSettled {
+            terminal: terminal_id.to_string(),
+            currency,
+        }));
+        out.push(Action::ToTerminal {
+            conn,
+            message: answer(msg, Some(Flow::Settlement), code),
+        });
+        Ok(())
+    }
+
+    /// Routes a request by its BIN and sends it to the issuer, within every bound.
+    fn forward(
+        &mut self,
+        conn: ConnId,
+        flow: Flow,
+        msg: &Message<'_>,
+        now_ms: UnixMs,
+        out: &mut Vec<Action>,
+    ) -> Result<(), Refusal> {
+        let pan = pan_of(msg).map_err(|e| refuse(ResponseCode::FORMAT_ERROR, e))?;
+        let key =
+            MatchKey::of(msg).ok_or_else(|| refuse(ResponseCode::FORMAT_ERROR, "no 41 or 11"))?;
+        if let Some(p) = self.pending.get_mut(&key) {
+            if p.forwarded.text(7) == msg.text(7) {
+                // A retransmission: the issuer's one answer goes to the newest connection.
+                p.conn = conn;
+                log(
+                    out,
+                    Level::Info,
+                    format!(
+                        "retransmission of {key} while it awaits the issuer: not forwarded again"
+                    ),
+                );
+                return Ok(());
+            }
+            return Err(refuse(
+                ResponseCode::DUPLICATE_TRANSMISSION,
+                format!("{key} is already awaiting the issuer with another transmission time"),
+            ));
+        }
+        let link_name = self
+            .routes
+            .route(pan)
+            .ok_or_else(|| {
+                refuse(
+                    ResponseCode::INVALID_CARD_NUMBER,
+                    format!("no route for card {}", mask_pan(pan)),
+                )
+            })?
+            .to_string();
+        let limits = self.config.limits;
+        let counts_in_batch = match flow {
+            Flow::Completion => true,
+            Flow::Financial => !msg.text(3).is_some_and(|p| p.starts_with("31")),
+            _ => false,
+        };
+        if counts_in_batch && self.batches.is_full(&key.terminal_id) {
+            return Err(refuse(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                format!(
+                    "the terminal's batch holds {} transactions, its limit: settle first",
+                    limits.batch_transactions_max
+                ),
+            ));
+        }
+        let terminal_pending = self
+            .pending_per_terminal
+            .get(&key.terminal_id)
+            .copied()
+            .unwrap_or(0);
+        if terminal_pending >= limits.pending_per_terminal_max {
+            return Err(refuse(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                format!(
+                    "the terminal already has {terminal_pending} requests awaiting issuers, its limit"
+                ),
+            ));
+        }
+        if self.pending.len() >= limits.pending_total_max {
+            return Err(refuse(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                format!(
+                    "{} requests await issuers, the gateway's limit",
+                    self.pending.len()
+                ),
+            ));
+        }
+        let reversible = needs_reversal(flow, msg);
+        if reversible && self.advices.len() + self.reversible_pending >= limits.reversal_queue_max {
+            return Err(refuse(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                "no room left in the reversal queue for this request's possible reversal",
+            ));
+        }
+        let Some(link) = self.links.get_mut(&link_name) else {
+            return Err(refuse(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                format!("route names issuer link {link_name:?}, which does not exist"),
+            ));
+        };
+        if !link.up {
+            return Err(refuse(
+                ResponseCode::ISSUER_INOPERATIVE,
+                format!("issuer link {link_name:?} is down"),
+            ));
+        }
+        if link.in_flight >= link.config.in_flight_max {
+            return Err(refuse(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                format!(
+                    "issuer link {link_name:?} has {} messages in flight, its limit",
+                    link.in_flight
+                ),
+            ));
+        }
+        let mut forwarded = msg.clone().into_owned();
+        forwarded
+            .set_owned(32, &self.config.acquirer_id)
+            .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e.to_string()))?;
+        link.in_flight += 1;
+        link.last_activity_ms = now_ms;
+        let deadline_ms = now_ms.saturating_add(link.config.request_timeout_ms);
+        *self
+            .pending_per_terminal
+            .entry(key.terminal_id.clone())
+            .or_insert(0) += 1;
+        if reversible {
+            self.reversible_pending += 1;
+        }
+        out.push(Action::ToIssuer {
+            link: link_name.clone(),
+            message: forwarded.clone(),
+        });
+        self.pending.insert(
+            key,
+            Pending {
+                conn,
+                flow,
+                link: link_name,
+                forwarded,
+                deadline_ms,
+                reversible,
+            },
+        );
+        Ok(())
+    }
+
+    /// Takes a request out of the pending set, releasing what it held.
+    pub(crate) fn take_pending(&mut self, key: &MatchKey) -> Option<Pending> {
+        let p = self.pending.remove(key)?;
+        if let Some(n) = self.pending_per_terminal.get_mut(&key.terminal_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.pending_per_terminal.remove(&key.terminal_id);
+            }
+        }
+        if p.reversible {
+            self.reversible_pending = self.reversible_pending.saturating_sub(1);
+        }
+        if let Some(link) = self.links.get_mut(&p.link) {
+            link.in_flight = link.in_flight.saturating_sub(1);
+        }
+        Some(p)
+    }
+}
