@@ -89,7 +89,10 @@ impl Now {
     }
 
     pub fn local(&self) -> CivilTime {
-        CivilTime::from_unix(self.unix_s + i64::from(self.utc_offset_min) * 60)
+        CivilTime::from_unix(
+            self.unix_s
+                .saturating_add(i64::from(self.utc_offset_min) * 60),
+        )
     }
 
     /// Field 7, transmission date and time: UTC `MMDDhhmmss`.
@@ -169,6 +172,36 @@ mod tests {
             (t.year, t.month, t.day, t.hour, t.day_of_year),
             (1969, 12, 31, 23, 365)
         );
+    }
+
+    fn days_in_month(year: i64, month: u32) -> u32 {
+        match month {
+            2 if is_leap(year) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
+
+    proptest::proptest! {
+        /// One day later is the next calendar day, whatever the moment (years 1 to 9999).
+        #[test]
+        fn a_day_later_is_the_next_day(s in -62_135_596_800i64..253_402_214_400) {
+            let a = CivilTime::from_unix(s);
+            let b = CivilTime::from_unix(s + SECONDS_PER_DAY);
+            proptest::prop_assert_eq!((a.hour, a.minute, a.second), (b.hour, b.minute, b.second));
+            proptest::prop_assert!((1..=days_in_month(a.year, a.month)).contains(&a.day));
+            if a.day < days_in_month(a.year, a.month) {
+                proptest::prop_assert_eq!((b.year, b.month, b.day), (a.year, a.month, a.day + 1));
+                proptest::prop_assert_eq!(b.day_of_year, a.day_of_year + 1);
+            } else if a.month < 12 {
+                proptest::prop_assert_eq!((b.year, b.month, b.day), (a.year, a.month + 1, 1));
+                proptest::prop_assert_eq!(b.day_of_year, a.day_of_year + 1);
+            } else {
+                proptest::prop_assert_eq!((b.year, b.month, b.day, b.day_of_year), (a.year + 1, 1, 1, 1));
+                proptest::prop_assert_eq!(a.day_of_year, if is_leap(a.year) { 366 } else { 365 });
+            }
+        }
     }
 
     #[test]

@@ -69,6 +69,15 @@ mod tests {
         assert_eq!(Stan::new(1_000_000), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn field_and_parse_are_inverse(n in 1u32..=999_999) {
+            let s = Stan::new(n).unwrap();
+            proptest::prop_assert_eq!(s.field().len(), 6);
+            proptest::prop_assert_eq!(Stan::parse(&s.field()), Some(s));
+        }
+    }
+
     #[test]
     fn parses_only_six_digits() {
         assert_eq!(Stan::parse("000042"), Stan::new(42));
