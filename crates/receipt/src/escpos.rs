@@ -223,6 +223,13 @@ impl EscPos {
         Ok(self)
     }
 
+    /// `ESC a n` after ending a pending line, for renderers that know they are at a line start.
+    pub(crate) fn align_at_line_start(&mut self, align: Align) -> &mut Self {
+        self.end_line();
+        self.bytes.extend_from_slice(&[ESC, b'a', align.code()]);
+        self
+    }
+
     /// `ESC E n`: emphasis (bold) on or off.
     pub fn bold(&mut self, on: bool) -> &mut Self {
         self.bytes.extend_from_slice(&[ESC, b'E', u8::from(on)]);
