@@ -3,6 +3,7 @@
 //! - [`escpos`]: a builder of ESC/POS bytes (Epson's command set for receipt printers).
 //! - [`decode`]: ESC/POS bytes back into lines of text with their alignment and style.
 //! - [`receipt`]: the [`Receipt`] itself, checked when built, rendered to ESC/POS or plain text.
+//! - [`sink`]: where a receipt goes: a file, standard output, a raw network printer, nowhere.
 //!
 //! ```
 //! use receipt::{Amount, Currency, DateTime, EntryMode, Receipt, ReceiptCopy, ReceiptFields,
@@ -31,7 +32,7 @@
 //! assert!(printed.lines().any(|l| l.text() == "APPROVED"));
 //! ```
 //!
-//! No I/O here.
+//! Only [`sink`] does I/O; everything else is pure.
 
 #![cfg_attr(
     not(test),
@@ -51,6 +52,7 @@ mod layout;
 pub mod money;
 pub mod pan;
 pub mod receipt;
+pub mod sink;
 
 pub use datetime::{DateTime, DateTimeError};
 pub use decode::{DecodeError, Decoded, Line};
@@ -59,3 +61,4 @@ pub use layout::Width;
 pub use money::{Amount, Currency};
 pub use pan::{MaskedPan, MaskedPanError};
 pub use receipt::{EntryMode, Receipt, ReceiptCopy, ReceiptError, ReceiptFields, TransactionType};
+pub use sink::{Printer, Sink, SinkError, Target, TargetError};
