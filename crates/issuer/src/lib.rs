@@ -32,7 +32,7 @@ mod request;
 mod respond;
 pub mod time;
 
-
+pub use audit::{IssuerAudit, IssuerViolation};
 pub use book::{Book, SetUpReport};
 pub use config::{CardConfig, CardStatus, Config, ConfigError, MerchantConfig, TxnKind};
 pub use error::IssuerError;
