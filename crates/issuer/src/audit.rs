@@ -6,6 +6,7 @@
 //!
 //! Reads everything: run it offline or between batches, never on the authorization path.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use iso8583::ResponseCode;
@@ -141,7 +142,7 @@ impl Issuer {
             violations: Vec::new(),
         };
         self.audit_cards(ledger, &transfers, &mut audit)?;
-        let mut answers: HashMap<RequestKey, Option<Answered>> = HashMap::new();
+        let mut answers: HashMap<RequestKey, Result<Option<Answered>, String>> = HashMap::new();
         for t in transfers.values() {
             self.audit_transfer(ledger, t, &mut answers, &mut audit)?;
         }
@@ -204,7 +205,7 @@ impl Issuer {
         &self,
         ledger: &Ledger<S>,
         t: &Transfer,
-        answers: &mut HashMap<RequestKey, Option<Answered>>,
+        answers: &mut HashMap<RequestKey, Result<Option<Answered>, String>>,
         audit: &mut IssuerAudit,
     ) -> Result<(), IssuerError> {
         // Set-up movements come from the config, not from a request.
@@ -222,26 +223,25 @@ impl Issuer {
             return Ok(());
         };
         let key = key_of_base(t.id);
-        if !answers.contains_key(&key) {
-            match self.answered(ledger, key)? {
-                Ok(found) => {
-                    answers.insert(key, found);
-                }
-                Err(detail) => {
-                    audit.violations.push(IssuerViolation::UnreadableDecision {
-                        transfer_id: t.id,
-                        detail,
-                    });
-                    answers.insert(key, None);
-                    return Ok(());
-                }
+        let cached = match answers.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => v.insert(self.answered(ledger, key)?),
+        };
+        let answer = match cached {
+            Ok(Some(answer)) => answer,
+            Ok(None) => {
+                audit
+                    .violations
+                    .push(IssuerViolation::TransferWithoutDecision { transfer_id: t.id });
+                return Ok(());
             }
-        }
-        let Some(Some(answer)) = answers.get(&key) else {
-            audit
-                .violations
-                .push(IssuerViolation::TransferWithoutDecision { transfer_id: t.id });
-            return Ok(());
+            Err(detail) => {
+                audit.violations.push(IssuerViolation::UnreadableDecision {
+                    transfer_id: t.id,
+                    detail: detail.clone(),
+                });
+                return Ok(());
+            }
         };
         if answer.code != ResponseCode::APPROVED.as_str() {
             audit.violations.push(IssuerViolation::TransferOfDecline {

@@ -118,7 +118,12 @@ impl Book {
         let mut out = vec![
             (
                 "count source".to_owned(),
-                Account::new(c.count_source(), COUNT_LEDGER, account_code::COUNT_SOURCE, none),
+                Account::new(
+                    c.count_source(),
+                    COUNT_LEDGER,
+                    account_code::COUNT_SOURCE,
+                    none,
+                ),
             ),
             (
                 "authorization sequence".to_owned(),
@@ -129,7 +134,12 @@ impl Book {
             out.extend([
                 (
                     format!("funding {cur:03}"),
-                    Account::new(c.funding(cur), money_ledger(cur), account_code::FUNDING, none),
+                    Account::new(
+                        c.funding(cur),
+                        money_ledger(cur),
+                        account_code::FUNDING,
+                        none,
+                    ),
                 ),
                 (
                     format!("limit source {cur:03}"),
@@ -337,13 +347,10 @@ impl Book {
         currency: u16,
     ) -> Result<u128, IssuerError> {
         let id = self.chart.period(terminal, currency);
-        let account = Account::new(
-            id,
-            COUNT_LEDGER,
-            account_code::COUNTER,
-            AccountFlags::NONE,
-        );
-        Self::ensure(batch, account, || format!("settlement period of {terminal}"))?;
+        let account = Account::new(id, COUNT_LEDGER, account_code::COUNTER, AccountFlags::NONE);
+        Self::ensure(batch, account, || {
+            format!("settlement period of {terminal}")
+        })?;
         Ok(id)
     }
 

@@ -543,20 +543,21 @@ mod tests {
             key_of(&card("").replace("476173\"]", "555555\"]")),
             "card[0].pan"
         );
+        assert_eq!(key_of(&card("").replace("3012", "3013")), "card[0].expiry");
+        assert_eq!(key_of(&card("").replace("978", "1000")), "card[0].currency");
         assert_eq!(
-            key_of(&card("").replace("3012", "3013")),
-            "card[0].expiry"
+            key_of(&card("daily_limit_minor = 0")),
+            "card[0].daily_limit_minor"
         );
-        assert_eq!(
-            key_of(&card("").replace("978", "1000")),
-            "card[0].currency"
-        );
-        assert_eq!(key_of(&card("daily_limit_minor = 0")), "card[0].daily_limit_minor");
         assert_eq!(
             key_of(&card("kinds = [\"refund\", \"refund\"]")),
             "card[0].kinds"
         );
-        let twice = format!("{}\n{}", card(""), card("").replace("bin_ranges = [\"476173\"]\n", ""));
+        let twice = format!(
+            "{}\n{}",
+            card(""),
+            card("").replace("bin_ranges = [\"476173\"]\n", "")
+        );
         assert_eq!(key_of(&twice), "card[1].name");
         assert_eq!(
             key_of("[[merchant]]\nid = \"0123456789abcdef\""),
@@ -589,7 +590,11 @@ mod tests {
         assert!(r.contains("4099991234567899"));
         assert!(!r.contains("4100001234567899"));
         assert!(!r.contains("40000"));
-        assert!(BinRange::parse("476173").unwrap().contains("4761739001010010"));
+        assert!(
+            BinRange::parse("476173")
+                .unwrap()
+                .contains("4761739001010010")
+        );
     }
 
     #[test]

@@ -263,7 +263,9 @@ impl Issuer {
                         })?;
                         return Ok(self.replayed(
                             first.response,
-                            format!("{who} repeats an earlier request with a new field 7: first answer"),
+                            format!(
+                                "{who} repeats an earlier request with a new field 7: first answer"
+                            ),
                         ));
                     }
                     let plan = Plan::answer(
@@ -313,9 +315,7 @@ impl Issuer {
         let outcome = batch.decide_with(key, &transfers, |result| {
             let v = match result {
                 Ok(_) => verdict,
-                Err(e) => {
-                    decide::rejected(legs.get(e.index).copied().flatten(), e.reason)
-                }
+                Err(e) => decide::rejected(legs.get(e.index).copied().flatten(), e.reason),
             };
             let bytes = respond::build(&self.spec, msg, &v);
             chosen = Some(v);

@@ -242,7 +242,10 @@ mod tests {
         let mut framed = DOMAIN.to_vec();
         framed.extend_from_slice(&3u32.to_be_bytes());
         framed.extend_from_slice(b"abc");
-        assert_eq!(digest("abc", &[]).as_slice(), Sha256::digest(&framed).as_slice());
+        assert_eq!(
+            digest("abc", &[]).as_slice(),
+            Sha256::digest(&framed).as_slice()
+        );
     }
 
     #[test]

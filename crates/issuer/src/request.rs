@@ -192,7 +192,12 @@ pub(crate) fn parse(msg: &Message<'_>) -> Result<Parsed, Reject> {
         }
     };
     require(msg, fields, mti.as_str())?;
-    let identity = Identity::new(text(msg, 32)?, text(msg, 41)?, text(msg, 11)?, text(msg, 7)?);
+    let identity = Identity::new(
+        text(msg, 32)?,
+        text(msg, 41)?,
+        text(msg, 11)?,
+        text(msg, 7)?,
+    );
     let currency = number(msg, 49)?;
     let currency = u16::try_from(currency)
         .ok()

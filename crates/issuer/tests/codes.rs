@@ -75,7 +75,10 @@ fn expired_card_is_54() {
     assert_eq!(reply.code(), "54");
     assert!(!reply.fields.contains_key(&38));
     // A presented expiry that is not the card's is also 54.
-    assert_eq!(b.send(&purchase(ALICE, 100, 2).set(14, "2912")).code(), "54");
+    assert_eq!(
+        b.send(&purchase(ALICE, 100, 2).set(14, "2912")).code(),
+        "54"
+    );
     // Track 2 carries the expiry for a swiped card.
     let swiped = purchase(ALICE, 100, 3)
         .without(2)
@@ -127,7 +130,10 @@ fn daily_limit_is_61_across_purchases_and_holds() {
     assert_eq!(b.send(&purchase(ALICE, 1, 5)).code(), "61");
     // Refunds are credits: not limited.
     assert_eq!(b.send(&refund(ALICE, 5_000, 6)).code(), "00");
-    assert_eq!(b.available(ALICE), 100_000 - 20_000 - 20_000 - 10_000 + 5_000);
+    assert_eq!(
+        b.available(ALICE),
+        100_000 - 20_000 - 20_000 - 10_000 + 5_000
+    );
     // A new UTC day opens a new limit.
     b.advance(24 * 3600);
     assert_eq!(b.send(&purchase(ALICE, 10_000, 7)).code(), "00");
@@ -160,7 +166,10 @@ fn unknown_processing_code_and_mti_are_12() {
     let cash = purchase(ALICE, 100, 1).set(3, "010000");
     let reply = b.send(&cash);
     assert_eq!((reply.mti.as_str(), reply.code()), ("0210", "12"));
-    assert_eq!(b.send(&preauth(ALICE, 100, 2).set(3, "200000")).code(), "12");
+    assert_eq!(
+        b.send(&preauth(ALICE, 100, 2).set(3, "200000")).code(),
+        "12"
+    );
     let a = b.answer(&purchase(ALICE, 100, 3).set(3, "000000"));
     assert_eq!(a.disposition, Disposition::Decided);
     let mut odd = purchase(ALICE, 100, 4);
@@ -178,12 +187,14 @@ fn unknown_processing_code_and_mti_are_12() {
 fn unknown_merchant_is_03() {
     let mut b = bank();
     assert_eq!(
-        b.send(&purchase(ALICE, 100, 1).set(42, "NOSUCHSHOP     ")).code(),
+        b.send(&purchase(ALICE, 100, 1).set(42, "NOSUCHSHOP     "))
+            .code(),
         "03"
     );
     // Field 42 is fixed 15: trailing spaces are padding.
     assert_eq!(
-        b.send(&purchase(ALICE, 100, 2).set(42, "MERCHANT0000001")).code(),
+        b.send(&purchase(ALICE, 100, 2).set(42, "MERCHANT0000001"))
+            .code(),
         "00"
     );
 }

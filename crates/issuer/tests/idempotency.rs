@@ -83,8 +83,12 @@ fn same_stan_new_time_other_content_is_94_and_recorded() {
     assert_eq!(b.card(ALICE).debits_posted, 2_000);
     // The same STAN on another terminal, on the next day, or in another class is no duplicate.
     assert_eq!(
-        b.send(&purchase(ALICE, 3_000, 7).set(41, "TERM0002").set(7, "0615100300"))
-            .code(),
+        b.send(
+            &purchase(ALICE, 3_000, 7)
+                .set(41, "TERM0002")
+                .set(7, "0615100300")
+        )
+        .code(),
         "00"
     );
     assert_eq!(

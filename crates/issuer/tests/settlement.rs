@@ -67,7 +67,8 @@ fn disagreeing_totals_are_95_and_keep_the_period_open() {
 fn settlement_format_and_code_checks() {
     let mut b = bank();
     assert_eq!(
-        b.send(&settlement(1, (0, 0), (0, 0)).set(3, "900000")).code(),
+        b.send(&settlement(1, (0, 0), (0, 0)).set(3, "900000"))
+            .code(),
         "12"
     );
     assert_eq!(

@@ -183,7 +183,9 @@ fn unposted_holds_expire() {
     let card = b.card(ALICE);
     assert_eq!((card.debits_pending, card.debits_posted), (0, 1));
     let pending_id = issuer::key::transfer_id(
-        issuer::key::base(&issuer::key::Identity::new("1234", TERMINAL, "000001", "0615100000").key()),
+        issuer::key::base(
+            &issuer::key::Identity::new("1234", TERMINAL, "000001", "0615100000").key(),
+        ),
         issuer::key::Leg::Money,
     );
     assert_eq!(

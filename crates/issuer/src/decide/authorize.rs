@@ -79,7 +79,10 @@ pub(crate) fn authorize<S: Storage>(
     if presented.expiry.as_ref().is_some_and(|e| *e != expiry) {
         return Ok(Plan::answer(
             ResponseCode::EXPIRED_CARD,
-            format!("card {}: presented expiry differs from the card's", card.pan),
+            format!(
+                "card {}: presented expiry differs from the card's",
+                card.pan
+            ),
         ));
     }
     if card.expiry.is_expired_at(ctx.now) {
@@ -125,7 +128,15 @@ pub(crate) fn authorize<S: Storage>(
             let held = kind == TxnKind::Preauth;
             transfers.push(if held {
                 let code = transfer_code::PREAUTH;
-                Transfer::pending(money, card_id, merchant_id, amount, money_ledger(cur), code, hold_s)
+                Transfer::pending(
+                    money,
+                    card_id,
+                    merchant_id,
+                    amount,
+                    money_ledger(cur),
+                    code,
+                    hold_s,
+                )
             } else {
                 let code = transfer_code::PURCHASE;
                 Transfer::single(money, card_id, merchant_id, amount, money_ledger(cur), code)

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use issuer::{Answer, Config, Issuer, UnixTime};
 use iso8583::{Message, Mti};
+use issuer::{Answer, Config, Issuer, UnixTime};
 use ledger::{Account, Ledger, Limits, MemoryStorage, Storage};
 
 /// 2025-06-15T10:00:00Z (20 254 days after 1970-01-01, plus ten hours).
