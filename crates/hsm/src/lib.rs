@@ -3,7 +3,7 @@
 //!
 //! Keys are named, never handed out: callers send PIN blocks, MACs and cryptograms and get
 //! back translated blocks and verdicts. `SoftHsm` keeps its keys in a store file sealed under a
-//! local master key kept in its own file (mode 0600); see [`store`](crate::store) for the
+//! local master key kept in its own file (mode 0600); see [`store`] for the
 //! format and why it was chosen. The cryptography itself is `paysec`'s.
 //!
 //! - [`api`]: the trait and its request types.

@@ -1,5 +1,5 @@
 //! The key store's text form, sealed under keys derived from the master key. Pure: bytes in,
-//! bytes out; the files are in [`crate::files`].
+//! bytes out; reading and writing the files is `files.rs`' job.
 //!
 //! ```text
 //! posnet-hsm-store 1
