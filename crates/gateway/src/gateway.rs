@@ -537,6 +537,67 @@ impl Gateway {
         Ok(())
     }
 
+    /// Recounts what the gateway keeps as running counts and checks every bound; says which
+    /// one is off. For tests and debugging: the counts are never trusted blindly.
+    pub fn audit(&self) -> Result<(), String> {
+        let limits = &self.config.limits;
+        for (name, link) in &self.links {
+            let requests = self.pending.values().filter(|p| &p.link == name).count();
+            let advices = self
+                .advices
+                .iter()
+                .filter(|a| &a.link == name && a.in_flight_until.is_some())
+                .count();
+            let counted = requests + advices + usize::from(link.network.is_some());
+            if link.in_flight != counted {
+                return Err(format!(
+                    "link {name:?}: in_flight {} but {requests} requests, {advices} advices, {} 0800",
+                    link.in_flight,
+                    usize::from(link.network.is_some())
+                ));
+            }
+            if link.in_flight > link.config.in_flight_max {
+                return Err(format!("link {name:?}: {} in flight", link.in_flight));
+            }
+            if !link.up && counted != 0 {
+                return Err(format!("link {name:?} is down with {counted} in flight"));
+            }
+        }
+        let mut per_terminal: HashMap<&str, usize> = HashMap::new();
+        for k in self.pending.keys() {
+            *per_terminal.entry(k.terminal_id.as_str()).or_insert(0) += 1;
+        }
+        for (t, n) in &per_terminal {
+            if self.pending_per_terminal.get(*t) != Some(n) || *n > limits.pending_per_terminal_max
+            {
+                return Err(format!(
+                    "terminal {t:?}: {n} pending, count says {:?}",
+                    self.pending_per_terminal.get(*t)
+                ));
+            }
+        }
+        if per_terminal.len() != self.pending_per_terminal.len() {
+            return Err("a terminal with no pending request is still counted".into());
+        }
+        let reversible = self.pending.values().filter(|p| p.reversible).count();
+        if reversible != self.reversible_pending {
+            return Err(format!(
+                "{reversible} reversible requests pending, count says {}",
+                self.reversible_pending
+            ));
+        }
+        if self.pending.len() > limits.pending_total_max {
+            return Err(format!("{} requests pending", self.pending.len()));
+        }
+        if self.advices.len() + reversible > limits.reversal_queue_max {
+            return Err(format!(
+                "{} advices and {reversible} possible ones exceed the queue",
+                self.advices.len()
+            ));
+        }
+        Ok(())
+    }
+
     /// Takes a request out of the pending set, releasing what it held.
     pub(crate) fn take_pending(&mut self, key: &MatchKey) -> Option<Pending> {
         let p = self.pending.remove(key)?;

@@ -20,6 +20,10 @@ enum Command {
     /// ISO 8583 message inspector: decode, encode and list dialects.
     #[command(name = "iso8583")]
     Iso8583(cmd::iso8583::Args),
+    /// Payment crypto calculator: PIN blocks, DUKPT, CVV, PVV, MACs, EMV, TR-31 (hex in, hex out).
+    Crypto(cmd::crypto::Args),
+    /// The software HSM's key store: init, import, list, export.
+    Hsm(cmd::hsm::Args),
     /// Fault-injecting TCP proxy: latency, drops, resets, partitions, broken frames.
     Chaos(cmd::chaos::Args),
 }
@@ -28,6 +32,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Iso8583(args) => cmd::iso8583::run(args),
+        Command::Crypto(args) => cmd::crypto::run(args),
+        Command::Hsm(args) => cmd::hsm::run(args),
         Command::Chaos(args) => cmd::chaos::run(args),
     };
     match result {

@@ -1,0 +1,371 @@
+//! The issuer core: requests in, answers out, every decision recorded in the ledger batch it
+//! is made in. Sans-I/O: the caller owns the ledger, the clock and the sockets.
+//!
+//! Group commit: [`Issuer::handle_batch`] decides many requests in one ledger batch and returns
+//! their answers only after the batch is committed (durable before reply). With the ledger's
+//! [`ledger::Committer`], an adapter queues frames and runs `handle_batch` on the committer
+//! thread through `Committer::with_ledger`, one call per collected group of frames.
+
+use iso8583::{Message, Mti, ResponseCode, Spec, specs};
+use ledger::{Batch, Ledger, Storage};
+use sha2::{Digest, Sha256};
+
+use crate::book::{Book, SetUpReport};
+use crate::config::Config;
+use crate::decide::{self, Ctx, Plan};
+use crate::error::IssuerError;
+use crate::key::{Leg, RequestKey, base};
+use crate::request::{self, Class, Financial, Parsed, Reject};
+use crate::respond::{self, Verdict};
+use crate::time::UnixTime;
+
+/// How an answer came about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Decided now and recorded with the batch.
+    Decided,
+    /// A repeat: the first answer, byte for byte, from the ledger.
+    Replayed,
+    /// Answered without a record: format errors, unknown MTIs and network management, whose
+    /// answer depends on nothing but the message itself.
+    Unrecorded,
+    /// Not answered: unreadable, or a response message. Log `reason`; the link may be closed.
+    Dropped,
+}
+
+/// The issuer's answer to one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// The encoded response (no length header), or `None` when dropped.
+    pub response: Option<Vec<u8>>,
+    /// Its field 39.
+    pub code: Option<ResponseCode>,
+    /// How it came about.
+    pub disposition: Disposition,
+    /// A log line: why this answer (PANs masked).
+    pub reason: String,
+}
+
+impl Answer {
+    fn dropped(reason: String) -> Self {
+        Self {
+            response: None,
+            code: None,
+            disposition: Disposition::Dropped,
+            reason,
+        }
+    }
+}
+
+/// The authorization host's decisions over one set of books.
+#[derive(Clone, Debug)]
+pub struct Issuer {
+    book: Book,
+    spec: Spec,
+}
+
+impl Issuer {
+    /// An issuer for a checked config, speaking the default dialect (`iso87-ascii-bbitmap`).
+    pub fn new(config: &Config) -> Self {
+        Self {
+            book: Book::new(config),
+            spec: specs::iso87_ascii_bbitmap(),
+        }
+    }
+
+    /// The books (cards, merchants, account ids).
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// The dialect of requests and responses.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// Opens the accounts and posts opening balances; run at every start (idempotent).
+    pub fn set_up<S: Storage>(
+        &self,
+        ledger: &mut Ledger<S>,
+        now: UnixTime,
+    ) -> Result<SetUpReport, IssuerError> {
+        self.book.set_up(ledger, now)
+    }
+
+    /// Decides one request in its own commit.
+    pub fn handle<S: Storage>(
+        &self,
+        ledger: &mut Ledger<S>,
+        frame: &[u8],
+        now: UnixTime,
+    ) -> Result<Answer, IssuerError> {
+        let mut answers = self.handle_batch(ledger, &[frame], now)?;
+        answers.pop().ok_or_else(|| IssuerError::CorruptDecision {
+            what: "a batch of one gave no answer".into(),
+        })
+    }
+
+    /// Decides `frames` in order in one ledger batch at time `now`, releasing expired holds
+    /// first, then commits once. The answers (one per frame, same order) may be sent only
+    /// when this returns `Ok`: then every decision is durable. On `Err` nothing was stored
+    /// and no request of the batch may be answered as approved.
+    pub fn handle_batch<S: Storage>(
+        &self,
+        ledger: &mut Ledger<S>,
+        frames: &[&[u8]],
+        now: UnixTime,
+    ) -> Result<Vec<Answer>, IssuerError> {
+        let mut batch = ledger.begin(now.as_ns())?;
+        batch.expire()?;
+        let mut answers = Vec::with_capacity(frames.len());
+        for frame in frames {
+            answers.push(self.decide(&mut batch, frame)?);
+        }
+        batch.commit()?;
+        Ok(answers)
+    }
+
+    /// Releases holds whose time has passed, in one commit; returns how many.
+    pub fn expire_holds<S: Storage>(
+        &self,
+        ledger: &mut Ledger<S>,
+        now: UnixTime,
+    ) -> Result<usize, IssuerError> {
+        let mut batch = ledger.begin(now.as_ns())?;
+        let expired = batch.expire()?.len();
+        batch.commit()?;
+        Ok(expired)
+    }
+
+    /// Decides one frame inside a batch the caller owns (and commits).
+    pub fn decide<S: Storage>(
+        &self,
+        batch: &mut Batch<'_, S>,
+        frame: &[u8],
+    ) -> Result<Answer, IssuerError> {
+        match self.spec.unpack(frame) {
+            Ok(msg) => self.decide_message(batch, &msg),
+            Err(error) => {
+                let Some(mti) = frame
+                    .get(..4)
+                    .and_then(|d| <[u8; 4]>::try_from(d).ok())
+                    .and_then(Mti::new)
+                else {
+                    return Ok(Answer::dropped(format!("unreadable MTI: {error}")));
+                };
+                if !mti.is_request() {
+                    return Ok(Answer::dropped(format!(
+                        "unreadable {mti} response ignored: {error}"
+                    )));
+                }
+                let response = respond::bare(&self.spec, mti, ResponseCode::FORMAT_ERROR)
+                    .map_err(|source| self.encode_error(mti, source))?;
+                Ok(Answer {
+                    response: Some(response),
+                    code: Some(ResponseCode::FORMAT_ERROR),
+                    disposition: Disposition::Unrecorded,
+                    reason: format!("{mti}: {error}"),
+                })
+            }
+        }
+    }
+
+    fn encode_error(&self, mti: Mti, source: iso8583::CodecError) -> IssuerError {
+        IssuerError::Encode {
+            mti: mti.response().unwrap_or(mti).to_string(),
+            source,
+        }
+    }
+
+    fn unrecorded(&self, msg: &Message<'_>, verdict: &Verdict) -> Result<Answer, IssuerError> {
+        let response = respond::build(&self.spec, msg, verdict)
+            .map_err(|source| self.encode_error(msg.mti(), source))?;
+        Ok(Answer {
+            response: Some(response),
+            code: Some(verdict.code),
+            disposition: Disposition::Unrecorded,
+            reason: verdict.reason.clone(),
+        })
+    }
+
+    fn replayed(&self, response: Vec<u8>, reason: String) -> Answer {
+        let code = self
+            .spec
+            .unpack(&response)
+            .ok()
+            .and_then(|m| m.text(39).and_then(ResponseCode::parse));
+        Answer {
+            response: Some(response),
+            code,
+            disposition: Disposition::Replayed,
+            reason,
+        }
+    }
+
+    /// Decides a message inside a batch the caller owns.
+    pub fn decide_message<S: Storage>(
+        &self,
+        batch: &mut Batch<'_, S>,
+        msg: &Message<'_>,
+    ) -> Result<Answer, IssuerError> {
+        let mti = msg.mti();
+        if !mti.is_request() {
+            return Ok(Answer::dropped(format!(
+                "{mti} is a response, not a request: ignored"
+            )));
+        }
+        match request::parse(msg) {
+            Err(Reject { code, reason }) => self.unrecorded(msg, &Verdict::new(code, reason)),
+            Ok(Parsed::Network(code)) => {
+                let verdict = match code.as_str() {
+                    "001" => Verdict::new(ResponseCode::APPROVED, "sign-on"),
+                    "002" => Verdict::new(ResponseCode::APPROVED, "sign-off"),
+                    "301" => Verdict::new(ResponseCode::APPROVED, "echo test"),
+                    other => Verdict::new(
+                        ResponseCode::INVALID_TRANSACTION,
+                        format!("network management code {other} is not handled by the issuer"),
+                    ),
+                };
+                self.unrecorded(msg, &verdict)
+            }
+            Ok(Parsed::Financial(req)) => self.decide_financial(batch, msg, &req),
+        }
+    }
+
+    fn decide_financial<S: Storage>(
+        &self,
+        batch: &mut Batch<'_, S>,
+        msg: &Message<'_>,
+        req: &Financial,
+    ) -> Result<Answer, IssuerError> {
+        let now = UnixTime::from_ns(batch.now_ns());
+        let key = req.identity.key();
+        let who = format!(
+            "{} STAN {} at {} from terminal {}",
+            req.mti, req.identity.stan, req.identity.transmission, req.identity.terminal
+        );
+        if let Some(first) = batch.decision(&key)? {
+            return Ok(self.replayed(first.response, format!("retry of {who}: first answer")));
+        }
+        // Reversals are exempt from the duplicate check: they are idempotent by their original.
+        let mut index = None;
+        if req.class != Class::Reversal {
+            let stan_key = req.identity.stan_key(req.mti.class(), now.day());
+            let content = content_digest(msg);
+            match batch.decision(&stan_key)? {
+                Some(seen) => {
+                    let (digest, first_key) = split_index(&seen.response)?;
+                    if digest == content {
+                        let first = batch.decision(&first_key)?.ok_or_else(|| {
+                            IssuerError::CorruptDecision {
+                                what: "STAN index names a missing decision".into(),
+                            }
+                        })?;
+                        return Ok(self.replayed(
+                            first.response,
+                            format!(
+                                "{who} repeats an earlier request with a new field 7: first answer"
+                            ),
+                        ));
+                    }
+                    let plan = Plan::answer(
+                        ResponseCode::DUPLICATE_TRANSMISSION,
+                        format!("{who}: this STAN was used today for a different request"),
+                    );
+                    return self.execute(batch, msg, key, plan);
+                }
+                None => index = Some((stan_key, content)),
+            }
+        }
+        let plan = {
+            let mut ctx = Ctx {
+                batch: &mut *batch,
+                book: &self.book,
+                spec: &self.spec,
+                now,
+                base: base(&key),
+            };
+            match req.class {
+                Class::Authorization => decide::authorize(&mut ctx, req)?,
+                Class::Completion => decide::complete(&mut ctx, req)?,
+                Class::Reversal => decide::reverse(&mut ctx, req)?,
+                Class::Settlement => decide::settle(&mut ctx, req)?,
+            }
+        };
+        let answer = self.execute(batch, msg, key, plan)?;
+        if let Some((stan_key, content)) = index {
+            let mut entry = content.to_vec();
+            entry.extend_from_slice(&key);
+            batch.record(stan_key, entry, None)?;
+        }
+        Ok(answer)
+    }
+
+    /// Applies the plan's transfers and records the answer with them, atomically.
+    fn execute<S: Storage>(
+        &self,
+        batch: &mut Batch<'_, S>,
+        msg: &Message<'_>,
+        key: RequestKey,
+        plan: Plan,
+    ) -> Result<Answer, IssuerError> {
+        let Plan { transfers, verdict } = plan;
+        let legs: Vec<Option<Leg>> = transfers.iter().map(|t| Leg::of_id(t.id)).collect();
+        let mut chosen = None;
+        let outcome = batch.decide_with(key, &transfers, |result| {
+            let v = match result {
+                Ok(_) => verdict,
+                Err(e) => decide::rejected(legs.get(e.index).copied().flatten(), e.reason),
+            };
+            let bytes = respond::build(&self.spec, msg, &v);
+            chosen = Some(v);
+            bytes
+        })?;
+        let response = outcome.map_err(|source| self.encode_error(msg.mti(), source))?;
+        let verdict = chosen.ok_or_else(|| IssuerError::CorruptDecision {
+            what: "decision made without a verdict".into(),
+        })?;
+        Ok(Answer {
+            response: Some(response.response().to_vec()),
+            code: Some(verdict.code),
+            disposition: if response.is_replay() {
+                Disposition::Replayed
+            } else {
+                Disposition::Decided
+            },
+            reason: verdict.reason,
+        })
+    }
+}
+
+/// SHA-256 of the MTI and every field but 7 (transmission time): what a retry repeats.
+fn content_digest(msg: &Message<'_>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(msg.mti().as_bytes());
+    for (number, value) in msg.fields().filter(|(n, _)| *n != 7) {
+        h.update((number as u16).to_be_bytes());
+        h.update((value.len() as u32).to_be_bytes());
+        h.update(value);
+    }
+    let mut out = [0u8; 32];
+    for (o, b) in out.iter_mut().zip(h.finalize().as_slice()) {
+        *o = *b;
+    }
+    out
+}
+
+/// A STAN index entry: content digest (32 bytes), then the first request's key (32 bytes).
+fn split_index(entry: &[u8]) -> Result<([u8; 32], RequestKey), IssuerError> {
+    let corrupt = || IssuerError::CorruptDecision {
+        what: format!("STAN index entry is {} bytes, 64 expected", entry.len()),
+    };
+    let digest = entry
+        .get(..32)
+        .and_then(|d| <[u8; 32]>::try_from(d).ok())
+        .ok_or_else(corrupt)?;
+    let key = entry
+        .get(32..64)
+        .and_then(|d| <[u8; 32]>::try_from(d).ok())
+        .ok_or_else(corrupt)?;
+    Ok((digest, key))
+}
