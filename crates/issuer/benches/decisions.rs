@@ -4,8 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use issuer::{Config, Issuer, UnixTime};
 use iso8583::{Message, Mti};
+use issuer::{Config, Issuer, UnixTime};
 use ledger::{Ledger, Limits, MemoryStorage, SqliteStorage, Storage};
 
 const CONFIG: &str = r#"
@@ -81,8 +81,18 @@ fn run<S: Storage>(c: &mut Criterion, name: &str, storage: S, batch: u64) {
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    run(c, "SQLite", SqliteStorage::open(dir.path().join("a.db")).unwrap(), 1);
-    run(c, "SQLite", SqliteStorage::open(dir.path().join("b.db")).unwrap(), 64);
+    run(
+        c,
+        "SQLite",
+        SqliteStorage::open(dir.path().join("a.db")).unwrap(),
+        1,
+    );
+    run(
+        c,
+        "SQLite",
+        SqliteStorage::open(dir.path().join("b.db")).unwrap(),
+        64,
+    );
     run(c, "memory", MemoryStorage::new(), 64);
 }
 

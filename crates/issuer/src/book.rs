@@ -46,8 +46,9 @@ pub(crate) struct TotalsIds {
     pub credits_count: u128,
 }
 
-/// Cards, merchants and the chart of accounts.
-#[derive(Clone, Debug)]
+/// Cards, merchants and the chart of accounts. `Debug` counts the cards: its map is keyed by
+/// PAN.
+#[derive(Clone)]
 pub struct Book {
     pub(crate) chart: Chart,
     cards: HashMap<String, CardConfig>,
@@ -55,6 +56,19 @@ pub struct Book {
     currencies: BTreeSet<u16>,
     bins: Vec<BinRange>,
     pub(crate) hold_expiry_s: u32,
+}
+
+impl std::fmt::Debug for Book {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Book")
+            .field("chart", &self.chart)
+            .field("cards", &self.cards.len())
+            .field("merchants", &self.merchants.len())
+            .field("currencies", &self.currencies)
+            .field("bins", &self.bins)
+            .field("hold_expiry_s", &self.hold_expiry_s)
+            .finish()
+    }
 }
 
 impl Book {

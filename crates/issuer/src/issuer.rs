@@ -33,8 +33,9 @@ pub enum Disposition {
     Dropped,
 }
 
-/// The issuer's answer to one message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The issuer's answer to one message. `Debug` shows the response's length, not its bytes
+/// (they carry the PAN).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Answer {
     /// The encoded response (no length header), or `None` when dropped.
     pub response: Option<Vec<u8>>,
@@ -44,6 +45,17 @@ pub struct Answer {
     pub disposition: Disposition,
     /// A log line: why this answer (PANs masked).
     pub reason: String,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("response_bytes", &self.response.as_ref().map(Vec::len))
+            .field("code", &self.code)
+            .field("disposition", &self.disposition)
+            .field("reason", &self.reason)
+            .finish()
+    }
 }
 
 impl Answer {

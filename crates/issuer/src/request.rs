@@ -43,13 +43,22 @@ pub(crate) enum Class {
     Settlement,
 }
 
-/// The card as presented.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The card as presented. `Debug` masks the PAN and hides the expiry.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct CardInput {
     /// PAN digits (never logged in clear).
     pub pan: String,
     /// Expiry YYMM as presented (track 2 or field 14), if any.
     pub expiry: Option<String>,
+}
+
+impl std::fmt::Debug for CardInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardInput")
+            .field("pan", &iso8583::mask::mask_pan(&self.pan))
+            .field("expiry", &self.expiry.as_ref().map(|_| "****"))
+            .finish()
+    }
 }
 
 /// Terminal batch totals of a 0500.
