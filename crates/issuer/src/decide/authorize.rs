@@ -1,4 +1,9 @@
 //! 0100 pre-authorization and 0200 purchase, refund and balance inquiry.
+//!
+//! A pre-authorization is a pending transfer (a hold, expiring after `hold_expiry_s`). A
+//! purchase is one single-phase transfer, posted at once: it is final when approved, so a
+//! pending+post pair would write three records for what one says, and its reversal is a
+//! compensating transfer either way (a posted transfer cannot be voided).
 
 use iso8583::ResponseCode;
 use ledger::{Storage, Transfer};
