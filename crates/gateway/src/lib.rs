@@ -9,6 +9,9 @@
 //! (96 beyond). [`journal`] is the append-only format that carries the reversal queue and the
 //! batch totals across a restart.
 //!
+//! [`server`] is the tokio adapter: terminals over mutual TLS and issuer links from the `link`
+//! crate, the journal on disk ([`journal_file`]), and a thread that owns the core.
+//!
 //! ```
 //! use gateway::{Action, Config, ConnId, Gateway};
 //! use iso8583::{Message, Mti};
@@ -45,10 +48,12 @@ pub mod flow;
 mod gateway;
 mod issuer;
 pub mod journal;
+pub mod journal_file;
 pub mod reply;
 mod restore;
 pub mod reversal;
 pub mod routing;
+pub mod server;
 mod timers;
 
 pub use action::{Action, ConnId, Level, MatchKey};
