@@ -474,7 +474,8 @@ merchant_id = "MERCHANT0000001"
 id = "TERM0002"
 merchant_id = "MERCHANT0000001"
 cert_cn = "pos-2.shop.example"
-# cert_sha256 = "3f:9a:..."           # optional: pin the exact certificate as well
+# cert_sha256 = "3f:9a:..."           # optional: pin the exact certificate as well (the core
+#                                     # checks it; the TLS adapter cannot yet and refuses it)
 
 # BIN routing: 6-8 leading PAN digits to an issuer link; the longest matching prefix wins.
 [[route]]
