@@ -23,5 +23,5 @@ pub mod rng;
 pub mod stats;
 
 pub use plan::{Direction, Fault, Plan, Rule};
-pub use proxy::{Config, Cut, run};
+pub use proxy::{Config, Control, Cut, run};
 pub use stats::{Snapshot, Stats};

@@ -1,6 +1,7 @@
 //! The tokio adapter: accepts connections, connects each to the upstream, and pumps frames both
 //! ways through the connection's [`ConnChaos`] decisions.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,35 @@ pub enum Cut {
     Reads,
 }
 
+/// Switches a running proxy obeys at once, for tests and demos that break one exchange on
+/// purpose: while a direction is swallowed, its frames are read and thrown away and the
+/// connection stays open, as when answers are lost on the way.
+#[derive(Debug, Default)]
+pub struct Control {
+    swallow_upstream: AtomicBool,
+    swallow_downstream: AtomicBool,
+}
+
+impl Control {
+    /// Starts or stops swallowing frames flowing `flow` (`Both` sets both directions).
+    pub fn swallow(&self, flow: Direction, on: bool) {
+        if flow.covers(Direction::Upstream) {
+            self.swallow_upstream.store(on, Ordering::SeqCst);
+        }
+        if flow.covers(Direction::Downstream) {
+            self.swallow_downstream.store(on, Ordering::SeqCst);
+        }
+    }
+
+    fn swallowing(&self, flow: Direction) -> bool {
+        match flow {
+            Direction::Upstream => self.swallow_upstream.load(Ordering::SeqCst),
+            Direction::Downstream => self.swallow_downstream.load(Ordering::SeqCst),
+            Direction::Both => false,
+        }
+    }
+}
+
 /// A proxy's settings.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -30,6 +60,8 @@ pub struct Config {
     pub cut: Cut,
     pub plan: Plan,
     pub connect_timeout_ms: u64,
+    /// Switches to flip while running.
+    pub control: Arc<Control>,
 }
 
 /// Bytes read at most at once; frames are bounded by the framing's maximum.
@@ -121,8 +153,8 @@ async fn connection(
         let (mut cr, mut cw) = client.split();
         let (mut ur, mut uw) = upstream.split();
         tokio::select! {
-            e = pump(&mut cr, &mut uw, Direction::Upstream, config.cut, plan, &chaos, stats, started) => e,
-            e = pump(&mut ur, &mut cw, Direction::Downstream, config.cut, plan, &chaos, stats, started) => e,
+            e = pump(&mut cr, &mut uw, Direction::Upstream, config, plan, &chaos, stats, started) => e,
+            e = pump(&mut ur, &mut cw, Direction::Downstream, config, plan, &chaos, stats, started) => e,
             _ = shutdown.changed() => End::Closed,
         }
     };
@@ -151,7 +183,7 @@ async fn pump<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     from: &mut R,
     to: &mut W,
     flow: Direction,
-    cut: Cut,
+    config: &Config,
     plan: &Plan,
     chaos: &Mutex<ConnChaos>,
     stats: &Stats,
@@ -167,7 +199,7 @@ async fn pump<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         buf.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
         // Take every whole unit out of the buffer.
         loop {
-            let (used, message) = match cut {
+            let (used, message) = match config.cut {
                 Cut::Reads => (buf.len(), 0..buf.len()),
                 Cut::Frames(framing) => match framing.decode(&buf) {
                     Ok(Some((Frame::KeepAlive, used))) => (used, used..used),
@@ -181,6 +213,10 @@ async fn pump<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                 break;
             }
             let mut unit: Vec<u8> = buf.drain(..used).collect();
+            if config.control.swallowing(flow) {
+                Stats::bump(&stats.swallowed);
+                continue;
+            }
             if partition_wait(plan, started, stats).await {
                 // The partition healed: carry on with what was held.
             }

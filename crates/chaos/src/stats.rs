@@ -14,6 +14,7 @@ pub struct Stats {
     pub corrupted: AtomicU64,
     pub blackholed: AtomicU64,
     pub partitioned: AtomicU64,
+    pub swallowed: AtomicU64,
     pub upstream_failures: AtomicU64,
 }
 
@@ -29,6 +30,7 @@ pub struct Snapshot {
     pub corrupted: u64,
     pub blackholed: u64,
     pub partitioned: u64,
+    pub swallowed: u64,
     pub upstream_failures: u64,
 }
 
@@ -62,6 +64,7 @@ impl Stats {
             corrupted: g(&self.corrupted),
             blackholed: g(&self.blackholed),
             partitioned: g(&self.partitioned),
+            swallowed: g(&self.swallowed),
             upstream_failures: g(&self.upstream_failures),
         }
     }

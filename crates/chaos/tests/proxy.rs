@@ -31,6 +31,7 @@ async fn echo_server() -> String {
 struct Proxy {
     addr: String,
     stats: Arc<Stats>,
+    control: Arc<chaos::Control>,
     _stop: watch::Sender<bool>,
 }
 
@@ -40,16 +41,19 @@ async fn proxy(rules: Vec<Rule>, seed: u64) -> Proxy {
     let addr = l.local_addr().unwrap().to_string();
     let stats = Arc::new(Stats::default());
     let (tx, rx) = watch::channel(false);
+    let control = Arc::new(chaos::Control::default());
     let config = Config {
         upstream,
         cut: Cut::Frames(Framing::default()),
         plan: Plan { seed, rules },
         connect_timeout_ms: 2000,
+        control: control.clone(),
     };
     tokio::spawn(chaos::run(l, config, stats.clone(), rx));
     Proxy {
         addr,
         stats,
+        control,
         _stop: tx,
     }
 }
@@ -249,4 +253,28 @@ async fn the_same_seed_corrupts_the_same_bytes() {
     let first = run(11).await;
     assert_eq!(first, run(11).await);
     assert_ne!(first, run(12).await);
+}
+
+#[tokio::test]
+async fn swallowed_answers_are_lost_until_the_switch_is_off() {
+    let p = proxy(vec![], 9).await;
+    let mut c = TcpStream::connect(&p.addr).await.unwrap();
+    p.control.swallow(Direction::Downstream, true);
+    let first = frame(&[MSG, b"1"].concat());
+    c.write_all(&first).await.unwrap();
+    let mut b = [0u8; 64];
+    let waited = tokio::time::timeout(Duration::from_millis(300), c.read(&mut b)).await;
+    assert!(
+        waited.is_err(),
+        "the echo of the first frame must be lost: {waited:?}"
+    );
+    assert_eq!(p.stats.snapshot().swallowed, 1);
+    p.control.swallow(Direction::Downstream, false);
+    let second = frame(&[MSG, b"2"].concat());
+    c.write_all(&second).await.unwrap();
+    assert_eq!(
+        read_up_to(&mut c, second.len()).await.unwrap(),
+        second,
+        "same connection, next answer"
+    );
 }

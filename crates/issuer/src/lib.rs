@@ -30,6 +30,7 @@ pub mod key;
 pub mod pan;
 mod request;
 mod respond;
+pub mod server;
 pub mod time;
 
 pub use audit::{IssuerAudit, IssuerViolation};

@@ -218,10 +218,14 @@ pub(crate) fn parse(msg: &Message<'_>) -> Result<Parsed, Reject> {
         _ => Some(card_input(msg, class)?),
     };
     let original = if msg.has(90) {
-        Some(
-            OriginalData::parse(text(msg, 90)?)
-                .map_err(|e| format_error(format!("field 90: {e}")))?,
-        )
+        let mut original = OriginalData::parse(text(msg, 90)?)
+            .map_err(|e| format_error(format!("field 90: {e}")))?;
+        // A terminal does not know the acquirer id the gateway writes into field 32, so it
+        // sends zeros in field 90: the original then came through this message's acquirer.
+        if original.acquirer.bytes().all(|b| b == b'0') {
+            original.acquirer = format!("{:0>11}", text(msg, 32)?);
+        }
+        Some(original)
     } else {
         None
     };

@@ -22,6 +22,8 @@ mod crc32;
 pub mod driver;
 pub mod flow;
 pub mod journal;
+pub mod net;
+pub mod print;
 pub mod request;
 pub mod response;
 pub mod result;

@@ -18,7 +18,8 @@ use tokio::signal::unix::{SignalKind, signal};
   posnet chaos --listen 127.0.0.1:9000 --upstream 127.0.0.1:8583 --schedule faults.toml
 
 Probabilities are per frame (0.0 to 1.0). Frames are ISO 8583 frames with a 2-byte length
-unless --framing says otherwise. The same --seed and the same traffic give the same faults.
+unless --framing says otherwise; between TLS endpoints (every posnet hop) use --framing raw,
+since the proxy sees TLS records, not ISO 8583 frames. The same --seed and the same traffic give the same faults.
 A schedule file (TOML) gives faults with time windows; see the chaos crate's plan module:
   seed = 42
   [[fault]]
@@ -248,7 +249,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
         );
         let stats = Arc::new(Stats::default());
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let config = Config { upstream: a.upstream.clone(), cut, plan, connect_timeout_ms: 5_000 };
+        let config = Config {
+            upstream: a.upstream.clone(),
+            cut,
+            plan,
+            connect_timeout_ms: 5_000,
+            control: Arc::new(chaos::Control::default()),
+        };
         let server = tokio::spawn(chaos::run(listener, config, stats.clone(), stopped));
         match a.duration_s {
             Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,

@@ -1,6 +1,14 @@
 //! One module per `posnet` subcommand.
 
 pub mod chaos;
+pub mod clock;
 pub mod crypto;
+pub mod demo;
 pub mod hsm;
 pub mod iso8583;
+pub mod issuer;
+pub mod logging;
+pub mod network;
+pub mod setup;
+pub mod terminal;
+pub mod up;

@@ -1,0 +1,363 @@
+//! `posnet demo`: the whole network on loopback — issuer, gateway, a terminal — and a scripted
+//! day of payments over real TLS connections, each with its receipt, then a summary and the
+//! ledger audit. Exits 0 only if everything came out as scripted.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use chaos::{Control, Direction};
+use serde_json::{Value, json};
+use terminal::result::{Recovery, TransactionResult};
+use terminal::{Terminal, net::LinkDriver};
+
+use crate::cmd::network::{self, Ports};
+use crate::cmd::setup;
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "The demo makes its own data folder (certificates, configs, ledger) in a temporary
+directory unless --data names one, starts everything in this process on 127.0.0.1, and
+removes the temporary folder at the end."
+)]
+pub struct Args {
+    /// Print the summary as JSON (and no receipts).
+    #[arg(long)]
+    json: bool,
+    /// Use (and keep) this data folder instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+/// One line of the day.
+struct Row {
+    step: &'static str,
+    kind: String,
+    amount_minor: u64,
+    response_code: String,
+    approved: bool,
+    expected: &'static str,
+    detail: String,
+}
+
+impl Row {
+    fn ok(&self) -> bool {
+        self.response_code == self.expected
+    }
+    fn json(&self) -> Value {
+        json!({
+            "step": self.step,
+            "type": self.kind,
+            "amount": self.amount_minor,
+            "response_code": self.response_code,
+            "approved": self.approved,
+            "expected": self.expected,
+            "as_scripted": self.ok(),
+            "detail": self.detail,
+        })
+    }
+}
+
+fn kind_name(r: &TransactionResult) -> String {
+    format!("{:?}", r.kind).to_lowercase()
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    // The demo's own output tells the story; warnings and errors still show.
+    crate::cmd::logging::init_at("warn");
+    let (dir, temporary) = match &a.data {
+        Some(d) => (d.clone(), false),
+        None => {
+            let d = std::env::temp_dir().join(format!(
+                "posnet-demo-{}-{}",
+                std::process::id(),
+                crate::cmd::clock::unix_now()
+            ));
+            (d, true)
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(day(&dir, a.json));
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    outcome
+}
+
+async fn day(dir: &std::path::Path, as_json: bool) -> Result<ExitCode> {
+    if !as_json {
+        eprintln!("posnet demo: data folder {}", dir.display());
+    }
+    let net = network::start(
+        dir,
+        &Ports {
+            issuer: 0,
+            gateway: 0,
+            issuer_timeout_ms: 5_000,
+        },
+    )
+    .await?;
+    // The terminal reaches the gateway through a proxy, so one answer can be lost on purpose.
+    let control = Arc::new(Control::default());
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let proxy_addr = proxy.local_addr()?;
+    let (proxy_stop, proxy_stopped) = tokio::sync::watch::channel(false);
+    let proxy_task = tokio::spawn(chaos::run(
+        proxy,
+        chaos::Config {
+            upstream: net.gateway_addr.to_string(),
+            // TLS records, not ISO 8583 frames, cross this proxy: cut at reads.
+            cut: chaos::Cut::Reads,
+            plan: chaos::Plan::default(),
+            connect_timeout_ms: 5_000,
+            control: control.clone(),
+        },
+        Arc::new(chaos::Stats::default()),
+        proxy_stopped,
+    ));
+    let tid = setup::TERMINALS[0];
+    let tpath = net.layout.terminal_config(tid);
+    setup::write(
+        &tpath,
+        &setup::terminal_toml(tid, &proxy_addr.to_string(), 1_500, "none"),
+    )?;
+    let config = crate::cmd::terminal::load_config(&tpath)?;
+    if !as_json {
+        println!(
+            "issuer {}  gateway {}  terminal {tid} (via {proxy_addr}), TLS 1.3 with client certificates on both hops\n",
+            net.issuer_addr, net.gateway_addr
+        );
+    }
+    let mut t = terminal::net::open(&config).context("opening the terminal")?;
+    let rows = script(&mut t, &config, &control, as_json).await;
+    drop(t);
+    let _ = proxy_stop.send(true);
+    let _ = proxy_task.await;
+    net.stop().await;
+    let rows = rows?;
+
+    // The ledger after the day: every debit has its credit, every hold its approval.
+    let issuer_config = crate::cmd::issuer::load_config(&setup::Layout::new(dir).issuer_config())?;
+    let issuer = issuer::Issuer::new(&issuer_config);
+    let ledger = issuer::server::open_ledger(&issuer, &issuer_config.data_dir)?;
+    let report = issuer.audit(&ledger).context("auditing the ledger")?;
+    let audit = crate::cmd::issuer::audit_json(&report);
+    let balanced = audit["balanced"] == json!(true);
+    let all_ok = rows.iter().all(Row::ok) && balanced;
+    if as_json {
+        let doc = json!({
+            "transactions": rows.iter().map(Row::json).collect::<Vec<_>>(),
+            "ledger": audit,
+            "as_scripted": all_ok,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!(
+            "\n{:<28} {:<11} {:>10}  {:<4} {:<4} {:<8} detail",
+            "step", "type", "amount", "rc", "want", "result"
+        );
+        for r in &rows {
+            println!(
+                "{:<28} {:<11} {:>10}  {:<4} {:<4} {:<8} {}",
+                r.step,
+                r.kind,
+                r.amount_minor,
+                r.response_code,
+                r.expected,
+                if r.ok() { "ok" } else { "MISMATCH" },
+                r.detail
+            );
+        }
+        println!(
+            "\nledger audit: {} (accounts {}, transfers {}, holds {} with {} pending, violations {})",
+            if balanced { "balanced" } else { "NOT BALANCED" },
+            audit["accounts"],
+            audit["transfers"],
+            audit["holds"],
+            audit["holds_pending"],
+            audit["violations"].as_array().map_or(0, Vec::len)
+        );
+        println!(
+            "{}",
+            if all_ok {
+                "demo: everything came out as scripted"
+            } else {
+                "demo: something did NOT come out as scripted"
+            }
+        );
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn row_of(
+    step: &'static str,
+    r: &TransactionResult,
+    expected: &'static str,
+    detail: String,
+) -> Row {
+    Row {
+        step,
+        kind: kind_name(r),
+        amount_minor: r.amount_minor,
+        response_code: r.response_code.as_str().to_string(),
+        approved: r.approved,
+        expected,
+        detail,
+    }
+}
+
+fn show_receipt(config: &terminal::Config, r: &TransactionResult, as_json: bool) {
+    if as_json {
+        return;
+    }
+    let year = crate::cmd::clock::year_now();
+    match terminal::print::receipt_for(r, config, year, receipt::ReceiptCopy::Customer) {
+        Ok(rec) => println!("{}", rec.to_text(receipt::Width::W42)),
+        Err(e) => println!("(no receipt: {e})"),
+    }
+}
+
+async fn script(
+    t: &mut Terminal<LinkDriver>,
+    config: &terminal::Config,
+    control: &Control,
+    as_json: bool,
+) -> Result<Vec<Row>> {
+    let card = |name: &str| {
+        config
+            .card(name)
+            .cloned()
+            .ok_or_else(|| anyhow!("demo card {name} missing"))
+    };
+    let mut rows = Vec::new();
+    let echo = t.echo().await.context("echo test")?;
+    rows.push(Row {
+        step: "echo test (0800 301)",
+        kind: "echo".into(),
+        amount_minor: 0,
+        response_code: echo.response_code.as_str().into(),
+        approved: echo.response_code.is_approved(),
+        expected: "00",
+        detail: String::new(),
+    });
+    let sales: [(&'static str, &str, u64, &'static str); 6] = [
+        ("purchase", "alice", 2_500, "00"),
+        ("purchase", "alice", 1_234, "00"),
+        ("insufficient funds", "bob", 5_000, "51"),
+        ("expired card", "carol-expired", 1_000, "54"),
+        ("unknown card (no route)", "unknown", 1_000, "14"),
+        ("stolen card", "dave-stolen", 1_000, "43"),
+    ];
+    for (step, name, amount, want) in sales {
+        let r = t
+            .pay(&card(name)?, amount)
+            .await
+            .with_context(|| step.to_string())?;
+        show_receipt(config, &r, as_json);
+        rows.push(row_of(step, &r, want, format!("card {name}")));
+    }
+    let pre = t
+        .preauth(&card("alice")?, 8_000)
+        .await
+        .context("pre-authorization")?;
+    show_receipt(config, &pre, as_json);
+    rows.push(row_of(
+        "pre-authorization",
+        &pre,
+        "00",
+        "hold of 80.00".into(),
+    ));
+    let done = t.complete(&pre.rrn, 6_500).await.context("completion")?;
+    show_receipt(config, &done, as_json);
+    rows.push(row_of(
+        "completion (partial)",
+        &done,
+        "00",
+        "65.00 of the 80.00 hold".into(),
+    ));
+    let refund = t.refund(&card("alice")?, 500).await.context("refund")?;
+    show_receipt(config, &refund, as_json);
+    rows.push(row_of("refund", &refund, "00", String::new()));
+
+    // A purchase whose answer is lost: the terminal stores a reversal before sending it, and
+    // sends it until the host acknowledges it.
+    control.swallow(Direction::Downstream, true);
+    let lost = t
+        .pay(&card("alice")?, 3_000)
+        .await
+        .context("purchase with a lost answer")?;
+    control.swallow(Direction::Downstream, false);
+    let pending = lost.recovery == Recovery::ReversalPending;
+    rows.push(row_of(
+        "purchase, answer lost",
+        &lost,
+        "68",
+        if pending {
+            "no answer in time; reversal stored".into()
+        } else {
+            format!("recovery {:?}", lost.recovery)
+        },
+    ));
+    let recovered = t.recover().await.context("sending the stored reversal")?;
+    rows.push(Row {
+        step: "reversal after the timeout",
+        kind: "reversal".into(),
+        amount_minor: lost.amount_minor,
+        response_code: if recovered.reversals_acknowledged == 1 && recovered.reversals_pending == 0
+        {
+            "00".into()
+        } else {
+            "--".into()
+        },
+        approved: recovered.reversals_acknowledged == 1,
+        expected: "00",
+        detail: format!(
+            "acknowledged {}, pending {}",
+            recovered.reversals_acknowledged, recovered.reversals_pending
+        ),
+    });
+
+    // 1,000.00 - 25.00 - 12.34 - 65.00 + 5.00; the reversed 30.00 is not taken.
+    let expected_balance: i64 = 100_000 - 2_500 - 1_234 - 6_500 + 500;
+    let bal = t
+        .balance(&card("alice")?)
+        .await
+        .context("balance inquiry")?;
+    show_receipt(config, &bal, as_json);
+    let got = bal.balance.as_ref().map(|b| b.amount_minor);
+    let mut row = row_of(
+        "balance inquiry",
+        &bal,
+        "00",
+        format!("available {got:?}, expected {expected_balance}"),
+    );
+    if got != Some(expected_balance) {
+        row.response_code = format!("{}!", row.response_code);
+    }
+    rows.push(row);
+
+    let settle = t.settle().await.context("settlement")?;
+    rows.push(Row {
+        step: "settlement (0500)",
+        kind: "settlement".into(),
+        amount_minor: settle.totals.debits_amount_minor,
+        response_code: settle.response_code.as_str().into(),
+        approved: settle.settled,
+        expected: "00",
+        detail: format!(
+            "{} debits {}, {} credits {}",
+            settle.totals.debits_count,
+            settle.totals.debits_amount_minor,
+            settle.totals.credits_count,
+            settle.totals.credits_amount_minor
+        ),
+    });
+    Ok(rows)
+}

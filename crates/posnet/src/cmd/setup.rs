@@ -1,0 +1,191 @@
+//! A network's data folder: its own CA and certificates, and the TOML configs of the issuer,
+//! the gateway and the terminals, with test cards and merchants — everything `posnet up` and
+//! `posnet demo` need, made on first use.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// The terminals a data folder is made with.
+pub const TERMINALS: &[&str] = &["TERM0001", "TERM0002"];
+/// The identity the gateway shows the issuer (mutual TLS on the second hop).
+pub const GATEWAY_ID: &str = "GATEWAY1";
+/// The merchant every demo terminal belongs to.
+pub const MERCHANT_ID: &str = "MERCHANT0000001";
+
+/// A test card: name, PAN, expiry YYMM, issuer status, opening balance (cents), daily limit.
+pub struct TestCard {
+    pub name: &'static str,
+    pub pan: &'static str,
+    pub expiry: &'static str,
+    pub status: &'static str,
+    pub balance_minor: u64,
+    pub daily_limit_minor: u64,
+}
+
+/// The issuer's cards (BIN 476173, euro). `unknown` is not the issuer's: its BIN has no route.
+pub const CARDS: &[TestCard] = &[
+    TestCard {
+        name: "alice",
+        pan: "4761739001010010",
+        expiry: "3012",
+        status: "active",
+        balance_minor: 100_000,
+        daily_limit_minor: 50_000,
+    },
+    TestCard {
+        name: "bob",
+        pan: "4761739001010028",
+        expiry: "3012",
+        status: "active",
+        balance_minor: 2_000,
+        daily_limit_minor: 50_000,
+    },
+    TestCard {
+        name: "carol-expired",
+        pan: "4761739001010036",
+        expiry: "2401",
+        status: "active",
+        balance_minor: 50_000,
+        daily_limit_minor: 50_000,
+    },
+    TestCard {
+        name: "dave-stolen",
+        pan: "4761739001010044",
+        expiry: "3012",
+        status: "stolen",
+        balance_minor: 50_000,
+        daily_limit_minor: 50_000,
+    },
+    TestCard {
+        name: "erin",
+        pan: "4761739001010051",
+        expiry: "3012",
+        status: "active",
+        balance_minor: 1_000_000,
+        daily_limit_minor: 1_000_000,
+    },
+];
+/// A card whose BIN no route knows.
+pub const UNKNOWN_CARD: (&str, &str, &str) = ("unknown", "5413330089010434", "2712");
+
+/// Where things live in a data folder.
+pub struct Layout {
+    pub dir: PathBuf,
+}
+
+impl Layout {
+    pub fn new(dir: &Path) -> Layout {
+        Layout {
+            dir: dir.to_path_buf(),
+        }
+    }
+    pub fn pki(&self) -> PathBuf {
+        self.dir.join("pki")
+    }
+    pub fn issuer_config(&self) -> PathBuf {
+        self.dir.join("issuer.toml")
+    }
+    pub fn gateway_config(&self) -> PathBuf {
+        self.dir.join("gateway.toml")
+    }
+    pub fn terminal_config(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("terminal-{id}.toml"))
+    }
+}
+
+/// Makes the CA and certificates unless the folder has them already.
+pub fn ensure_pki(layout: &Layout) -> Result<()> {
+    let pki = link::PkiDir::new(&layout.pki());
+    if pki.ca_cert().exists() {
+        return Ok(());
+    }
+    let mut ids: Vec<&str> = TERMINALS.to_vec();
+    ids.push(GATEWAY_ID);
+    pki.create("posnet demo CA", &["localhost", "127.0.0.1"], &ids)
+        .with_context(|| format!("creating certificates in {}", layout.pki().display()))?;
+    Ok(())
+}
+
+/// The issuer's config: its listener, ledger folder, BIN, cards and the merchant.
+pub fn issuer_toml(listen: &str) -> String {
+    let mut s = format!(
+        "# posnet issuer (made by posnet; edit freely). `posnet issuer --print-config` explains every key.\n\
+         listen = \"{listen}\"\ndata_dir = \"issuer-data\"\ninstitution_id = \"476173\"\nbin_ranges = [\"476173\"]\n\n\
+         [tls]\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\nclient_ca = \"pki/ca.pem\"\n"
+    );
+    for c in CARDS {
+        s.push_str(&format!(
+            "\n[[card]]\nname = \"{}\"\npan = \"{}\"\nexpiry = \"{}\"\nstatus = \"{}\"\ncurrency = 978\nopening_balance_minor = {}\ndaily_limit_minor = {}\n",
+            c.name, c.pan, c.expiry, c.status, c.balance_minor, c.daily_limit_minor
+        ));
+    }
+    s.push_str(&format!(
+        "\n[[merchant]]\nid = \"{MERCHANT_ID}\"\nname = \"posnet demo shop\"\n"
+    ));
+    s
+}
+
+/// The gateway's config: its listener, the terminals it accepts, and one issuer link.
+pub fn gateway_toml(listen: &str, issuer_addr: &str, request_timeout_ms: u64) -> String {
+    let mut s = format!(
+        "# posnet gateway (made by posnet; edit freely).\n\
+         listen = \"{listen}\"\nacquirer_id = \"10000000001\"\njournal = \"gateway-data/gateway.journal\"\n\n\
+         [tls]\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\nterminal_ca = \"pki/ca.pem\"\n"
+    );
+    for id in TERMINALS {
+        s.push_str(&format!(
+            "\n[[terminal]]\nid = \"{id}\"\nmerchant_id = \"{MERCHANT_ID}\"\n"
+        ));
+    }
+    s.push_str(&format!(
+        "\n[[route]]\nbin = \"476173\"\nissuer = \"demo-issuer\"\n\n\
+         [[issuer]]\nname = \"demo-issuer\"\naddress = \"{issuer_addr}\"\nca = \"pki/ca.pem\"\n\
+         client_cert = \"pki/terminals/{GATEWAY_ID}.pem\"\nclient_key = \"pki/terminals/{GATEWAY_ID}.key\"\n\
+         request_timeout_ms = {request_timeout_ms}\n"
+    ));
+    s
+}
+
+/// A terminal's config, with every test card (swiped with a track 2, the unknown one keyed).
+pub fn terminal_toml(
+    id: &str,
+    gateway_addr: &str,
+    response_timeout_ms: u64,
+    printer: &str,
+) -> String {
+    let mut s = format!(
+        "# posnet terminal {id} (made by posnet; edit freely). `posnet terminal --print-config` explains every key.\n\
+         terminal_id = \"{id}\"\nmerchant_id = \"{MERCHANT_ID}\"\nmerchant_name = \"posnet demo shop\"\n\
+         currency = \"978\"\ndata_dir = \"terminal-data/{id}\"\nprinter = \"{printer}\"\n\n\
+         [gateway]\nprimary = \"{gateway_addr}\"\n\n\
+         [tls]\nca = \"pki/ca.pem\"\nclient_cert = \"pki/terminals/{id}.pem\"\nclient_key = \"pki/terminals/{id}.key\"\n\n\
+         [timeouts]\nconnect_ms = 5000\nresponse_ms = {response_timeout_ms}\n\n\
+         [reversal]\nretry_interval_ms = 200\nretries_max = 3\n"
+    );
+    for c in CARDS {
+        s.push_str(&format!(
+            "\n[[card]]\nname = \"{}\"\npan = \"{}\"\nexpiry = \"{}\"\ntrack2 = \"{}={}1011000000000000\"\n",
+            c.name, c.pan, c.expiry, c.pan, c.expiry
+        ));
+    }
+    let (name, pan, expiry) = UNKNOWN_CARD;
+    s.push_str(&format!(
+        "\n[[card]]\nname = \"{name}\"\npan = \"{pan}\"\nexpiry = \"{expiry}\"\nentry = \"keyed\"\n"
+    ));
+    s
+}
+
+/// Writes `text` to `path` unless it exists (a user's edits are kept).
+pub fn write_new(path: &Path, text: &str) -> Result<bool> {
+    if path.exists() {
+        return Ok(false);
+    }
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(true)
+}
+
+/// Writes `text` to `path`, replacing it.
+pub fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
