@@ -17,6 +17,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole network on loopback and a scripted day of payments, then exit.
+    Demo(cmd::demo::Args),
+    /// Issuer and gateway running until Ctrl-C, with their own CA, configs and test cards.
+    Up(cmd::up::Args),
+    /// A POS terminal: pay, refund, preauth, complete, reverse, balance, settle, echo.
+    Terminal(cmd::terminal::Args),
+    /// The payment gateway: terminals in (mutual TLS), issuers out, routing by BIN.
+    Gateway(cmd::gateway::Args),
+    /// The issuer's authorization host (TLS server, durable ledger), and its audit.
+    Issuer(cmd::issuer::Args),
     /// ISO 8583 message inspector: decode, encode and list dialects.
     #[command(name = "iso8583")]
     Iso8583(cmd::iso8583::Args),
@@ -24,14 +34,6 @@ enum Command {
     Crypto(cmd::crypto::Args),
     /// The software HSM's key store: init, import, list, export.
     Hsm(cmd::hsm::Args),
-    /// The whole network on loopback and a scripted day of payments, then exit.
-    Demo(cmd::demo::Args),
-    /// Issuer and gateway running until Ctrl-C, with their own CA, configs and test cards.
-    Up(cmd::up::Args),
-    /// The issuer's authorization host (TLS server, durable ledger), and its audit.
-    Issuer(cmd::issuer::Args),
-    /// A POS terminal: pay, refund, preauth, complete, reverse, balance, settle, echo.
-    Terminal(cmd::terminal::Args),
     /// Fault-injecting TCP proxy: latency, drops, resets, partitions, broken frames.
     Chaos(cmd::chaos::Args),
 }
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Hsm(args) => cmd::hsm::run(args),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Up(args) => cmd::up::run(args),
+        Command::Gateway(args) => cmd::gateway::run(args),
         Command::Issuer(args) => cmd::issuer::run(args),
         Command::Terminal(args) => cmd::terminal::run(args),
         Command::Chaos(args) => cmd::chaos::run(args),

@@ -4,6 +4,7 @@ pub mod chaos;
 pub mod clock;
 pub mod crypto;
 pub mod demo;
+pub mod gateway;
 pub mod hsm;
 pub mod iso8583;
 pub mod issuer;
