@@ -67,6 +67,20 @@ impl LinkDriver {
     pub fn link(&self) -> &Link {
         &self.link
     }
+
+    /// Closes the link politely (TLS close_notify), waiting at most a second for it.
+    pub async fn close(&self) {
+        let mut state = self.link.watch_state();
+        self.link.close();
+        let closed = async {
+            while !matches!(*state.borrow_and_update(), link::LinkState::Closed) {
+                if state.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), closed).await;
+    }
 }
 
 impl Driver for LinkDriver {

@@ -133,6 +133,7 @@ async fn day(dir: &std::path::Path, as_json: bool) -> Result<ExitCode> {
     }
     let mut t = terminal::net::open(&config).context("opening the terminal")?;
     let rows = script(&mut t, &config, &control, as_json).await;
+    t.driver().close().await;
     drop(t);
     let _ = proxy_stop.send(true);
     let _ = proxy_task.await;
