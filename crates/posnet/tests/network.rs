@@ -269,9 +269,9 @@ fn separate_processes_and_a_terminal_killed_mid_transaction() {
     issuer.stop();
     let audit = run(&[
         "issuer",
+        "audit",
         "--config",
         issuer_cfg.to_str().unwrap(),
-        "audit",
         "--json",
     ]);
     assert!(audit.status.success(), "{}", text(&audit));

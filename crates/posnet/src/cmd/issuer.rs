@@ -9,11 +9,11 @@ use clap::Subcommand;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:
   posnet issuer --config posnet-data/issuer.toml          # serve until Ctrl-C
-  posnet issuer --config posnet-data/issuer.toml audit    # check the ledger, exit 1 on a fault
+  posnet issuer audit --config posnet-data/issuer.toml    # check the ledger, exit 1 on a fault
   posnet issuer --print-config > issuer.toml              # a commented example")]
 pub struct Args {
     /// The issuer's TOML config (paths in it are relative to the file).
-    #[arg(long, value_name = "FILE", required_unless_present = "print_config")]
+    #[arg(long, value_name = "FILE", global = true)]
     config: Option<PathBuf>,
     /// Listen here instead of the config's address (host:port; port 0 picks one).
     #[arg(long, value_name = "ADDR")]

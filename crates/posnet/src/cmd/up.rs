@@ -67,7 +67,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 .join(", ")
         );
         println!(
-            "Ctrl-C stops both; `posnet issuer --config {} audit` then checks the ledger.",
+            "Ctrl-C stops both; `posnet issuer audit --config {}` then checks the ledger.",
             net.layout.issuer_config().display()
         );
         crate::cmd::logging::wait_for_stop().await?;
