@@ -7,6 +7,9 @@
 //! - [`words`]: the finding in the seed's words with a concrete remedy, English or Chinese.
 //! - [`report`]: verdict first, then the evidence per layer, as text or JSON.
 //! - [`path`]: latency percentiles, jitter, loss and reconnects from a run of echoes.
+//! - [`probe`]: the I/O that measures each layer (interface and routes, DNS through chosen
+//!   servers, TCP with ICMP errors, TLS), behind a guard that refuses the root namespace.
+//! - [`dns_wire`], [`packet`]: the small wire parsers the probes need, pure and tested.
 #![cfg_attr(
     not(test),
     deny(
@@ -19,8 +22,11 @@
 #![forbid(unsafe_code)]
 
 pub mod cause;
+pub mod dns_wire;
 pub mod facts;
+pub mod packet;
 pub mod path;
+pub mod probe;
 pub mod report;
 pub mod verdict;
 pub mod words;
