@@ -12,7 +12,7 @@
 use iso8583::{Message, Mti};
 
 use crate::batch::{Entry, Side, TxnKey};
-use crate::crc32::crc32;
+use crc32fast::hash as crc32;
 use crate::reversal::AdviceOutcome;
 
 /// The first eight bytes of every journal (format version 1).

@@ -43,7 +43,6 @@ pub mod action;
 pub mod batch;
 pub mod clock;
 pub mod config;
-mod crc32;
 pub mod flow;
 mod gateway;
 mod issuer;

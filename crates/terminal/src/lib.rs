@@ -18,7 +18,6 @@
 pub mod card;
 pub mod clock;
 pub mod config;
-mod crc32;
 pub mod driver;
 pub mod flow;
 pub mod journal;
@@ -34,7 +33,8 @@ pub mod txn;
 pub use card::{Card, EntryMode, Pan};
 pub use clock::Now;
 pub use config::Config;
-pub use crc32::crc32;
+/// CRC-32 (ISO-HDLC, as zlib) of the journal records.
+pub use crc32fast::hash as crc32;
 pub use driver::{Driver, SendError};
 pub use flow::{FlowError, RetryPolicy, Terminal};
 pub use journal::{Journal, JournalError, Record};

@@ -7,7 +7,7 @@
 use iso8583::{Mti, ResponseCode};
 
 use crate::card::{EntryMode, Pan};
-use crate::crc32::crc32;
+use crc32fast::hash as crc32;
 use crate::stan::Stan;
 use crate::txn::{AMOUNT_MINOR_MAX, OriginalRef, PendingReversal, RequestRecord, Stamp, TxnKind};
 

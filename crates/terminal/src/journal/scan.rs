@@ -4,7 +4,7 @@
 //! written), so damage within one record's reach of the end is a torn tail and is dropped;
 //! damage earlier is corruption and is reported with its offset.
 
-use crate::crc32::crc32;
+use crc32fast::hash as crc32;
 
 use super::record::{FRAME_HEADER_LEN, MAGIC, PAYLOAD_LEN_MAX, Record, RecordError};
 
