@@ -12,8 +12,8 @@
 use iso8583::{Message, Mti};
 
 use crate::batch::{Entry, Side, TxnKey};
-use crc32fast::hash as crc32;
 use crate::reversal::AdviceOutcome;
+use crc32fast::hash as crc32;
 
 /// The first eight bytes of every journal (format version 1).
 pub const MAGIC: [u8; 8] = *b"PNGWJRN1";

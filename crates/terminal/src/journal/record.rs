@@ -7,9 +7,9 @@
 use iso8583::{Mti, ResponseCode};
 
 use crate::card::{EntryMode, Pan};
-use crc32fast::hash as crc32;
 use crate::stan::Stan;
 use crate::txn::{AMOUNT_MINOR_MAX, OriginalRef, PendingReversal, RequestRecord, Stamp, TxnKind};
+use crc32fast::hash as crc32;
 
 /// The first bytes of every journal file (format version 1).
 pub const MAGIC: &[u8; 8] = b"posnetJ1";
