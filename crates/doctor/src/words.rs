@@ -72,7 +72,7 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
     );
     let settings_en = "Check the POS network settings: IP address, subnet mask, gateway and DNS server address must all be correct";
     let settings_zh = "检查POS机网络设置。确保IP地址、子网掩码、网关和DNS服务器地址都正确无误";
-    let firewall_en = "allow the POS's IP address or MAC address in the firewall or router";
+    let firewall_en = "allow the POS's IP address or MAC address through";
     let firewall_zh = "在防火墙或路由器中允许POS机的IP地址或MAC地址通过";
     let restart_en = "restart the POS; if the problem stays, call the POS vendor or the network carrier for support";
     let restart_zh = "尝试重启POS机。如果问题仍然存在，联系POS机供应商或网络运营商寻求技术支持";
