@@ -6,8 +6,8 @@ use serde::Serialize;
 use crate::cause::{Cause, Layer};
 use crate::facts::{DnsOutcome, EchoOutcome, Facts, TcpOutcome, TlsOutcome};
 use crate::path;
-use crate::verdict::{Finding, Thresholds, diagnose, net_error_text};
-use crate::words::{Lang, words};
+use crate::verdict::{Finding, Thresholds, diagnose};
+use crate::words::{Lang, net_error_text, words};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VerdictOut {
@@ -101,6 +101,13 @@ impl Report {
             ));
         }
         out
+    }
+}
+
+fn no_answer(waited_ms: u64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("no answer in {waited_ms} ms"),
+        Lang::Zh => format!("{waited_ms} 毫秒内无应答"),
     }
 }
 
@@ -210,7 +217,7 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
         )),
         Some(d) => {
             for s in &d.servers {
-                let (status, detail) = dns_line(&s.lookup);
+                let (status, detail) = dns_line(&s.lookup, lang);
                 out.push(check(
                     Layer::Dns,
                     &format!("dns {}", s.server),
@@ -226,7 +233,7 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
                         format!(
                             "{}: {}",
                             tr(lang, "name that cannot exist", "不存在的名称"),
-                            dns_line(n).1
+                            dns_line(n, lang).1
                         ),
                     ));
                 }
@@ -242,28 +249,33 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
             crate::facts::Role::Secondary => "tcp secondary",
         };
         let route = match &t.route {
-            Some(r) => match r.via {
-                Some(v) => format!("dev {} via {v}", r.dev),
-                None => format!("dev {} on link", r.dev),
+            Some(r) => match (r.via, lang) {
+                (Some(v), Lang::En) => format!("dev {} via {v}", r.dev),
+                (Some(v), Lang::Zh) => format!("接口 {} 经由 {v}", r.dev),
+                (None, Lang::En) => format!("dev {} on link", r.dev),
+                (None, Lang::Zh) => format!("接口 {} 直连", r.dev),
             },
             None => tr(lang, "no route", "无路由"),
         };
         let (status, what) = match &t.outcome {
-            TcpOutcome::Connected { connect_ms } => {
-                (Status::Pass, format!("connected in {connect_ms} ms"))
-            }
-            TcpOutcome::Refused { reset_hops } => (
-                Status::Fail,
-                match reset_hops {
-                    Some(h) => format!("refused (reset after {h} router hops)"),
-                    None => "refused (reset)".to_string(),
+            TcpOutcome::Connected { connect_ms } => (
+                Status::Pass,
+                match lang {
+                    Lang::En => format!("connected in {connect_ms} ms"),
+                    Lang::Zh => format!("{connect_ms} 毫秒内连接成功"),
                 },
             ),
-            TcpOutcome::TimedOut { waited_ms } => {
-                (Status::Fail, format!("no answer in {waited_ms} ms"))
-            }
-            TcpOutcome::Unreachable { reason } => (Status::Fail, net_error_text(reason)),
-            TcpOutcome::Reset => (Status::Fail, "reset after accept".to_string()),
+            TcpOutcome::Refused { reset_hops } => (
+                Status::Fail,
+                match (reset_hops, lang) {
+                    (Some(h), Lang::En) => format!("refused (reset after {h} router hops)"),
+                    (Some(h), Lang::Zh) => format!("被拒绝（经过 {h} 跳路由器的重置）"),
+                    (None, _) => tr(lang, "refused (reset)", "被拒绝（重置）"),
+                },
+            ),
+            TcpOutcome::TimedOut { waited_ms } => (Status::Fail, no_answer(*waited_ms, lang)),
+            TcpOutcome::Unreachable { reason } => (Status::Fail, net_error_text(reason, lang)),
+            TcpOutcome::Reset => (Status::Fail, tr(lang, "reset after accept", "连接后被重置")),
         };
         out.push(check(
             Layer::Tcp,
@@ -334,11 +346,9 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
                 EchoOutcome::Maintenance { detail } => {
                     (Status::Fail, format!("maintenance: {detail}"))
                 }
-                EchoOutcome::NoAnswer { waited_ms } => {
-                    (Status::Fail, format!("no answer in {waited_ms} ms"))
-                }
-                EchoOutcome::Closed => (Status::Fail, "connection closed".to_string()),
-                EchoOutcome::Reset => (Status::Fail, "connection reset".to_string()),
+                EchoOutcome::NoAnswer { waited_ms } => (Status::Fail, no_answer(*waited_ms, lang)),
+                EchoOutcome::Closed => (Status::Fail, tr(lang, "connection closed", "连接被关闭")),
+                EchoOutcome::Reset => (Status::Fail, tr(lang, "connection reset", "连接被重置")),
             };
             out.push(check(Layer::Application, "echo 0800", status, what));
         }
@@ -372,7 +382,7 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
     out
 }
 
-fn dns_line(o: &DnsOutcome) -> (Status, String) {
+fn dns_line(o: &DnsOutcome, lang: Lang) -> (Status, String) {
     match o {
         DnsOutcome::Answer { addrs, elapsed_ms } => (
             Status::Pass,
@@ -386,11 +396,11 @@ fn dns_line(o: &DnsOutcome) -> (Status, String) {
             ),
         ),
         DnsOutcome::NxDomain => (Status::Fail, "NXDOMAIN".to_string()),
-        DnsOutcome::NoAddress => (Status::Fail, "no A record".to_string()),
+        DnsOutcome::NoAddress => (Status::Fail, tr(lang, "no A record", "没有A记录")),
         DnsOutcome::Refused => (Status::Fail, "REFUSED".to_string()),
         DnsOutcome::ServerError { rcode } => (Status::Fail, format!("rcode {rcode}")),
-        DnsOutcome::Timeout { waited_ms } => (Status::Fail, format!("no answer in {waited_ms} ms")),
-        DnsOutcome::Unreachable { reason } => (Status::Fail, net_error_text(reason)),
+        DnsOutcome::Timeout { waited_ms } => (Status::Fail, no_answer(*waited_ms, lang)),
+        DnsOutcome::Unreachable { reason } => (Status::Fail, net_error_text(reason, lang)),
         DnsOutcome::BadReply { detail } => (Status::Fail, format!("bad reply: {detail}")),
     }
 }

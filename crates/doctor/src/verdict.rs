@@ -65,6 +65,8 @@ pub struct Evidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub net_error: Option<NetError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub figures: Option<PathStats>,
@@ -268,33 +270,9 @@ fn dns_failure_sign(o: &DnsOutcome) -> Option<Sign> {
 fn dns_detail(o: &DnsOutcome) -> Option<String> {
     match o {
         DnsOutcome::Timeout { waited_ms } => Some(format!("{waited_ms} ms")),
-        DnsOutcome::Unreachable { reason } => Some(net_error_text(reason)),
         DnsOutcome::ServerError { rcode } => Some(format!("rcode {rcode}")),
         DnsOutcome::BadReply { detail } => Some(detail.clone()),
         _ => None,
-    }
-}
-
-/// A short technical rendering of a socket error, for evidence lines.
-pub fn net_error_text(e: &NetError) -> String {
-    let via = |from: &Option<Ipv4Addr>| match from {
-        Some(r) => format!(" (ICMP from {r})"),
-        None => " (local)".to_string(),
-    };
-    match e {
-        NetError::NetworkUnreachable { icmp_from } => {
-            format!("network unreachable{}", via(icmp_from))
-        }
-        NetError::HostUnreachable { icmp_from } => format!("host unreachable{}", via(icmp_from)),
-        NetError::AdminProhibited {
-            icmp_from,
-            icmp_code,
-        } => format!(
-            "administratively prohibited, ICMP code {icmp_code}{}",
-            via(icmp_from)
-        ),
-        NetError::PortClosed => "port closed".to_string(),
-        NetError::Other { errno, text } => format!("errno {errno}: {text}"),
     }
 }
 
@@ -341,6 +319,9 @@ fn judge_dns(d: &DnsFacts, facts: &Facts) -> Option<Finding> {
     }
     ev.dns_server = Some(first.server);
     ev.detail = dns_detail(&first.lookup);
+    if let DnsOutcome::Unreachable { reason } = &first.lookup {
+        ev.net_error = Some(reason.clone());
+    }
     let sign = dns_failure_sign(&first.lookup).unwrap_or(Sign::DnsBadReply);
     finding(Cause::DnsServer, Layer::Dns, sign, ev)
 }
@@ -377,7 +358,7 @@ fn judge_tcp(tcp: &[TcpFacts], iface: Option<&InterfaceFacts>) -> Option<Finding
         }
         TcpOutcome::Reset => (Cause::ConnectionReset, Sign::ResetAfterAccept),
         TcpOutcome::Unreachable { reason } => {
-            ev.detail = Some(net_error_text(reason));
+            ev.net_error = Some(reason.clone());
             match reason {
                 NetError::AdminProhibited { icmp_from, .. } => {
                     ev.from = *icmp_from;

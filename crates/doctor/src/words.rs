@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+use std::net::Ipv4Addr;
+
+use crate::facts::NetError;
 use crate::verdict::{Finding, Sign};
 
 /// Output language (`--lang en|zh`).
@@ -47,7 +50,10 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
     let name = or_q(&e.name);
     let ep = or_q(&e.endpoint);
     let from = or_q(&e.from);
-    let detail = or_q(&e.detail);
+    let detail = match &e.net_error {
+        Some(n) => net_error_text(n, lang),
+        None => or_q(&e.detail),
+    };
     let rc = or_q(&e.response_code);
     let fig = e.figures.unwrap_or_default();
     let figures_en = format!(
@@ -465,4 +471,49 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
         Lang::Zh => zh,
     };
     Words { summary, remedy }
+}
+
+/// A socket error in words, for evidence lines.
+pub fn net_error_text(e: &NetError, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let via = |from: &Option<Ipv4Addr>| match (from, zh) {
+        (Some(r), false) => format!(" (ICMP from {r})"),
+        (Some(r), true) => format!("（ICMP 来自 {r}）"),
+        (None, false) => " (local)".to_string(),
+        (None, true) => "（本机）".to_string(),
+    };
+    match (e, zh) {
+        (NetError::NetworkUnreachable { icmp_from }, false) => {
+            format!("network unreachable{}", via(icmp_from))
+        }
+        (NetError::NetworkUnreachable { icmp_from }, true) => {
+            format!("网络不可达{}", via(icmp_from))
+        }
+        (NetError::HostUnreachable { icmp_from }, false) => {
+            format!("host unreachable{}", via(icmp_from))
+        }
+        (NetError::HostUnreachable { icmp_from }, true) => {
+            format!("主机不可达{}", via(icmp_from))
+        }
+        (
+            NetError::AdminProhibited {
+                icmp_from,
+                icmp_code,
+            },
+            false,
+        ) => format!(
+            "administratively prohibited, ICMP code {icmp_code}{}",
+            via(icmp_from)
+        ),
+        (
+            NetError::AdminProhibited {
+                icmp_from,
+                icmp_code,
+            },
+            true,
+        ) => format!("管理性禁止，ICMP 代码 {icmp_code}{}", via(icmp_from)),
+        (NetError::PortClosed, false) => "port closed".to_string(),
+        (NetError::PortClosed, true) => "端口关闭".to_string(),
+        (NetError::Other { errno, text }, _) => format!("errno {errno}: {text}"),
+    }
 }

@@ -242,7 +242,7 @@ fn dns_server_failures() {
             DnsOutcome::Unreachable {
                 reason: NetError::PortClosed,
             },
-            "port closed",
+            "198.18.2.53",
         ),
         (DnsOutcome::Refused, "198.18.2.53"),
         (DnsOutcome::ServerError { rcode: 2 }, "198.18.2.53"),
@@ -265,6 +265,37 @@ fn dns_server_failures() {
     let mut f = healthy();
     f.dns.as_mut().unwrap().servers.clear();
     expect(&f, Cause::DnsServer, Layer::Dns, "gw.posnet.test");
+}
+
+#[test]
+fn socket_errors_are_put_in_each_language() {
+    let mut f = healthy();
+    dns_lookup(
+        &mut f,
+        DnsOutcome::Unreachable {
+            reason: NetError::PortClosed,
+        },
+    );
+    let en = Report::new(f.clone(), &Thresholds::default(), Lang::En);
+    let zh = Report::new(f, &Thresholds::default(), Lang::Zh);
+    assert_eq!(
+        en.verdict.summary,
+        "The DNS server 198.18.2.53 does not answer (port closed)"
+    );
+    assert_eq!(
+        zh.verdict.summary,
+        "DNS服务器 198.18.2.53 没有应答（端口关闭）"
+    );
+    let line = |r: &Report| {
+        r.checks
+            .iter()
+            .find(|c| c.name == "dns 198.18.2.53")
+            .unwrap()
+            .detail
+            .clone()
+    };
+    assert_eq!(line(&en), "gw.posnet.test: port closed");
+    assert_eq!(line(&zh), "gw.posnet.test: 端口关闭");
 }
 
 #[test]
