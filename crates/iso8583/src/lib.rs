@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bitmap;
+pub mod civil;
 pub mod composite;
 pub mod document;
 mod ebcdic;

@@ -50,33 +50,9 @@ impl UnixTime {
 
     /// UTC calendar year and month (1..=12).
     pub fn year_month(self) -> (u64, u8) {
-        let (year, month, _) = civil_from_days(self.day());
-        (year, month)
+        let c = iso8583::civil::from_unix_s(i64::try_from(self.as_secs()).unwrap_or(i64::MAX));
+        (u64::try_from(c.year).unwrap_or(0), c.month)
     }
-}
-
-/// Proleptic Gregorian date (year, month 1..=12, day 1..=31) of a day number since 1970-01-01.
-/// Counts in 400-year eras of 146 097 days from 0000-03-01, so that the leap day ends a year
-/// (the method of H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u8, u8) {
-    // 719 468 days from 0000-03-01 to 1970-01-01.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    // Months counted from March: 0 = March … 11 = February.
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    // month ≤ 12 and day ≤ 31 by construction.
-    (year, month as u8, day as u8)
 }
 
 /// A card's expiry date as printed and encoded (YYMM): valid through the last day of that month.
@@ -120,15 +96,15 @@ mod tests {
     #[test]
     fn calendar_dates_of_known_instants() {
         // Unix times of these UTC instants are standard facts (e.g. `date -u -d @N`).
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(UnixTime::from_secs(0).year_month(), (1970, 1));
         // 2000-02-29T00:00:00Z = 951 782 400 s: a leap day in a century leap year.
-        assert_eq!(civil_from_days(951_782_400 / 86_400), (2000, 2, 29));
+        assert_eq!(UnixTime::from_secs(951_782_400).year_month(), (2000, 2));
         // 2024-12-31T23:59:59Z = 1 735 689 599 s; one second later is 2025-01-01.
         assert_eq!(UnixTime::from_secs(1_735_689_599).year_month(), (2024, 12));
         assert_eq!(UnixTime::from_secs(1_735_689_600).year_month(), (2025, 1));
         // 2100-03-01T00:00:00Z = 4 107 542 400 s (2100 is not a leap year).
-        assert_eq!(civil_from_days(4_107_542_400 / 86_400), (2100, 3, 1));
-        assert_eq!(civil_from_days(4_107_542_400 / 86_400 - 1), (2100, 2, 28));
+        assert_eq!(UnixTime::from_secs(4_107_542_400).year_month(), (2100, 3));
+        assert_eq!(UnixTime::from_secs(4_107_542_399).year_month(), (2100, 2));
     }
 
     #[test]

@@ -39,7 +39,8 @@ impl CivilTime {
     pub fn from_unix(unix_s: i64) -> CivilTime {
         let days = unix_s.div_euclid(SECONDS_PER_DAY);
         let secs = unix_s.rem_euclid(SECONDS_PER_DAY);
-        let (year, month, day) = civil_from_days(days);
+        let c = iso8583::civil::from_unix_s(days * SECONDS_PER_DAY);
+        let (year, month, day) = (c.year, u32::from(c.month), u32::from(c.day));
         let leap_day = u32::from(month > 2 && is_leap(year));
         let before = DAYS_BEFORE_MONTH
             .get(month as usize - 1)
@@ -55,32 +56,6 @@ impl CivilTime {
             day_of_year: before + leap_day + day,
         }
     }
-}
-
-/// Year, month and day of the day `days` after 1970-01-01.
-///
-/// Counts in 400-year eras starting on 1 March, so the leap day falls at the end of each
-/// counted year and months from March have a fixed length pattern.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    const DAYS_PER_ERA: i64 = 146_097;
-    // 1970-01-01 is day 719_468 counted from 0000-03-01.
-    let z = days + 719_468;
-    let era = z.div_euclid(DAYS_PER_ERA);
-    let day_of_era = z.rem_euclid(DAYS_PER_ERA);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year_from_march =
-        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    // Months from March: lengths 31 30 31 30 31 31 30 31 30 31 31 (28|29) follow 153 days per 5.
-    let month_from_march = (5 * day_of_year_from_march + 2) / 153;
-    let day = (day_of_year_from_march - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 impl Now {
