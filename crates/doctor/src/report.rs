@@ -296,24 +296,47 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
             ),
         )),
         Some(t) => {
+            let zh = lang == Lang::Zh;
             let (status, what) = match &t.outcome {
                 TlsOutcome::Ok {
                     version,
                     handshake_ms,
-                } => (Status::Pass, format!("{version} in {handshake_ms} ms")),
-                TlsOutcome::Untrusted { detail } => {
-                    (Status::Fail, format!("untrusted chain: {detail}"))
-                }
-                TlsOutcome::WrongName { detail } => (Status::Fail, format!("wrong name: {detail}")),
-                TlsOutcome::Expired { detail } => (Status::Fail, format!("expired: {detail}")),
-                TlsOutcome::PlainHttp => (Status::Fail, "plain HTTP answer".to_string()),
-                TlsOutcome::Reset => (Status::Fail, "reset during handshake".to_string()),
-                TlsOutcome::TimedOut { waited_ms } => {
-                    (Status::Fail, format!("no handshake in {waited_ms} ms"))
-                }
-                TlsOutcome::HandshakeFailed { detail } => {
-                    (Status::Fail, format!("handshake failed: {detail}"))
-                }
+                } => (
+                    Status::Pass,
+                    if zh {
+                        format!("{version}，握手 {handshake_ms} 毫秒")
+                    } else {
+                        format!("{version} in {handshake_ms} ms")
+                    },
+                ),
+                TlsOutcome::Untrusted { detail } => (
+                    Status::Fail,
+                    format!(
+                        "{}: {detail}",
+                        tr(lang, "untrusted chain", "证书链不受信任")
+                    ),
+                ),
+                TlsOutcome::WrongName { detail } => (
+                    Status::Fail,
+                    format!("{}: {detail}", tr(lang, "wrong name", "证书名称不符")),
+                ),
+                TlsOutcome::Expired { detail } => (
+                    Status::Fail,
+                    format!("{}: {detail}", tr(lang, "expired", "证书过期")),
+                ),
+                TlsOutcome::PlainHttp => (
+                    Status::Fail,
+                    tr(lang, "plain HTTP answer", "收到明文HTTP应答"),
+                ),
+                TlsOutcome::Reset => (
+                    Status::Fail,
+                    tr(lang, "reset during handshake", "握手时连接被重置"),
+                ),
+                TlsOutcome::TimedOut { waited_ms } => (Status::Fail, no_answer(*waited_ms, lang)),
+                TlsOutcome::HandshakeFailed { detail } => (
+                    Status::Fail,
+                    format!("{}: {detail}", tr(lang, "handshake failed", "握手失败")),
+                ),
             };
             out.push(check(
                 Layer::Tls,
@@ -362,18 +385,24 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
                 "path",
                 Status::Pass,
                 format!(
-                    "{}/{} answered, p50 {} ms, p95 {} ms, max {} ms, jitter {} ms, loss {}.{}%, reconnects {}, slow connects {}/{}, carrier changes {}",
+                    "{}: {}/{}, p50 {} ms, p95 {} ms, max {} ms, {} {} ms, {} {}.{}%, {} {}, {} {}/{}, {} {}",
+                    tr(lang, "answered", "应答"),
                     s.answered,
                     s.sent,
                     s.p50_ms,
                     s.p95_ms,
                     s.max_ms,
+                    tr(lang, "jitter", "抖动"),
                     s.jitter_ms,
+                    tr(lang, "loss", "丢包"),
                     s.loss_permille / 10,
                     s.loss_permille % 10,
+                    tr(lang, "reconnects", "重连"),
                     s.reconnects,
+                    tr(lang, "slow connects", "慢连接"),
                     s.connects_slow,
                     s.connects,
+                    tr(lang, "carrier changes", "链路变化"),
                     s.carrier_changes
                 ),
             ));

@@ -139,6 +139,17 @@ fn healthy_is_ok_with_path_figures() {
     );
     assert_eq!(r.exit_code(), 0);
     assert!(r.checks.iter().all(|c| c.status == Status::Pass));
+    let path = r.checks.iter().find(|c| c.name == "path").unwrap();
+    assert_eq!(
+        path.detail,
+        "answered: 20/20, p50 5 ms, p95 5 ms, max 5 ms, jitter 0 ms, loss 0.0%, reconnects 0, slow connects 0/3, carrier changes 0"
+    );
+    let zh = Report::new(healthy(), &Thresholds::default(), Lang::Zh);
+    let tls = zh.checks.iter().find(|c| c.name == "tls").unwrap();
+    assert_eq!(
+        tls.detail,
+        "198.18.3.20:5000 (gw.posnet.test): TLSv1.3，握手 4 毫秒"
+    );
 }
 
 #[test]
