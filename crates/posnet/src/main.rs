@@ -36,6 +36,8 @@ enum Command {
     Hsm(cmd::hsm::Args),
     /// Fault-injecting TCP proxy: latency, drops, resets, partitions, broken frames.
     Chaos(cmd::chaos::Args),
+    /// Load generator: N mutual-TLS terminals against a gateway; throughput and latency.
+    Bench(cmd::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Issuer(args) => cmd::issuer::run(args),
         Command::Terminal(args) => cmd::terminal::run(args),
         Command::Chaos(args) => cmd::chaos::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! One module per `posnet` subcommand.
 
+pub mod bench;
 pub mod chaos;
 pub mod clock;
 pub mod crypto;

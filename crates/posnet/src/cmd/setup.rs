@@ -3,6 +3,7 @@
 //! `posnet demo` need, made on first use.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 
@@ -69,6 +70,90 @@ pub const CARDS: &[TestCard] = &[
 /// A card whose BIN no route knows.
 pub const UNKNOWN_CARD: (&str, &str, &str) = ("unknown", "5413330089010434", "2712");
 
+/// Extra cards and terminals for `posnet bench`, set once by `posnet up` before the folder's
+/// configs are written (a global so the shared config writers keep their signatures).
+static BENCH_EXTRAS: OnceLock<BenchExtras> = OnceLock::new();
+
+/// How many bench cards (`bench-00001`…) and bench terminals (`BENCH001`…) a folder gets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BenchExtras {
+    pub cards: u32,
+    pub terminals: u32,
+}
+
+/// A bench card's opening balance and daily limit: large enough that a long run never runs
+/// out of money (10^10 euro).
+pub const BENCH_CARD_FUNDS_MINOR: u64 = 1_000_000_000_000;
+/// Bench card expiry (YYMM).
+pub const BENCH_CARD_EXPIRY: &str = "3012";
+/// Most bench terminals: ids are `BENCH` and three digits (field 41 is 8 characters).
+pub const BENCH_TERMINALS_MAX: u32 = 999;
+
+/// Sets the bench extras of the configs written from now on (first call wins).
+pub fn set_bench_extras(extras: BenchExtras) {
+    let _ = BENCH_EXTRAS.set(extras);
+}
+
+fn bench_extras() -> BenchExtras {
+    BENCH_EXTRAS.get().copied().unwrap_or_default()
+}
+
+/// The name of bench card `n` (1-based).
+pub fn bench_card_name(n: u32) -> String {
+    format!("bench-{n:05}")
+}
+
+/// The PAN of bench card `n`: BIN 476173, `8`, `n` in eight digits, Luhn check digit.
+pub fn bench_card_pan(n: u32) -> String {
+    let body = format!("4761738{n:08}");
+    format!("{body}{}", luhn_check_digit(&body))
+}
+
+/// The Luhn (ISO/IEC 7812-1) check digit to append to `body` (decimal digits).
+pub fn luhn_check_digit(body: &str) -> u32 {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| u32::from(b - b'0'))
+        .enumerate()
+        .map(|(i, d)| {
+            // Starting from the digit next to the check digit, every other one is doubled.
+            if i % 2 == 0 {
+                let d2 = d * 2;
+                if d2 > 9 { d2 - 9 } else { d2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
+/// The id of bench terminal `n` (1-based).
+pub fn bench_terminal_id(n: u32) -> String {
+    format!("BENCH{n:03}")
+}
+
+/// Issues the certificates of `ids` that the folder's PKI lacks, with its own CA.
+pub fn ensure_terminal_certs(layout: &Layout, ids: &[String]) -> Result<()> {
+    let pki = link::PkiDir::new(&layout.pki());
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !pki.terminal_cert(id).exists())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let ca = link::Authority::load(&layout.pki())
+        .with_context(|| format!("loading the CA in {}", layout.pki().display()))?;
+    for id in missing {
+        pki.add_terminal(&ca, id)
+            .with_context(|| format!("issuing a certificate for terminal {id}"))?;
+    }
+    Ok(())
+}
+
 /// Where things live in a data folder.
 pub struct Layout {
     pub dir: PathBuf,
@@ -120,6 +205,13 @@ pub fn issuer_toml(listen: &str) -> String {
             c.name, c.pan, c.expiry, c.status, c.balance_minor, c.daily_limit_minor
         ));
     }
+    for n in 1..=bench_extras().cards {
+        s.push_str(&format!(
+            "\n[[card]]\nname = \"{}\"\npan = \"{}\"\nexpiry = \"{BENCH_CARD_EXPIRY}\"\nstatus = \"active\"\ncurrency = 978\nopening_balance_minor = {BENCH_CARD_FUNDS_MINOR}\ndaily_limit_minor = {BENCH_CARD_FUNDS_MINOR}\n",
+            bench_card_name(n),
+            bench_card_pan(n)
+        ));
+    }
     s.push_str(&format!(
         "\n[[merchant]]\nid = \"{MERCHANT_ID}\"\nname = \"posnet demo shop\"\n"
     ));
@@ -136,6 +228,12 @@ pub fn gateway_toml(listen: &str, issuer_addr: &str, request_timeout_ms: u64) ->
     for id in TERMINALS {
         s.push_str(&format!(
             "\n[[terminal]]\nid = \"{id}\"\nmerchant_id = \"{MERCHANT_ID}\"\n"
+        ));
+    }
+    for n in 1..=bench_extras().terminals {
+        s.push_str(&format!(
+            "\n[[terminal]]\nid = \"{}\"\nmerchant_id = \"{MERCHANT_ID}\"\n",
+            bench_terminal_id(n)
         ));
     }
     s.push_str(&format!(
@@ -167,6 +265,13 @@ pub fn terminal_toml(
         s.push_str(&format!(
             "\n[[card]]\nname = \"{}\"\npan = \"{}\"\nexpiry = \"{}\"\ntrack2 = \"{}={}1011000000000000\"\n",
             c.name, c.pan, c.expiry, c.pan, c.expiry
+        ));
+    }
+    for n in 1..=bench_extras().cards {
+        let pan = bench_card_pan(n);
+        s.push_str(&format!(
+            "\n[[card]]\nname = \"{}\"\npan = \"{pan}\"\nexpiry = \"{BENCH_CARD_EXPIRY}\"\ntrack2 = \"{pan}={BENCH_CARD_EXPIRY}1011000000000000\"\n",
+            bench_card_name(n)
         ));
     }
     let (name, pan, expiry) = UNKNOWN_CARD;

@@ -24,10 +24,32 @@ pub struct Args {
     /// Port the issuer listens on for the gateway (127.0.0.1).
     #[arg(long, default_value_t = 9583)]
     issuer_port: u16,
+    /// Extra funded cards `bench-00001`… for `posnet bench` (added when the folder is made:
+    /// an existing issuer.toml is kept as it is).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    bench_cards: u32,
+    /// Extra terminals `BENCH001`… the gateway accepts, with their certificates, for
+    /// `posnet bench`.
+    #[arg(long, value_name = "M", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(setup::BENCH_TERMINALS_MAX)))]
+    bench_terminals: u32,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
     crate::cmd::logging::init();
+    setup::set_bench_extras(setup::BenchExtras {
+        cards: a.bench_cards,
+        terminals: a.bench_terminals,
+    });
+    if a.bench_terminals > 0 {
+        let layout = setup::Layout::new(&a.data);
+        std::fs::create_dir_all(&a.data)?;
+        setup::ensure_pki(&layout)?;
+        let ids: Vec<String> = (1..=a.bench_terminals)
+            .map(setup::bench_terminal_id)
+            .collect();
+        setup::ensure_terminal_certs(&layout, &ids)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

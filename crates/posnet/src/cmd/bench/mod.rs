@@ -1,0 +1,316 @@
+//! `posnet bench`: a load generator. N simulated terminals, each its own mutual-TLS
+//! connection and terminal id, keep a bounded number of requests in flight against a gateway,
+//! flat out or at a fixed rate, for a duration or a count; the report gives throughput,
+//! latency quantiles (HdrHistogram) and errors by response code and by kind.
+
+mod mix;
+mod progress;
+mod stans;
+mod stats;
+mod worker;
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use link::{Link, LinkOptions, Target};
+
+use crate::cmd::setup::{self, Layout};
+use mix::Mix;
+use stats::{RunInfo, Stats};
+use worker::{Card, Plan, Shared};
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Example, against `posnet up --bench-cards 100 --bench-terminals 4`:
+  posnet bench --data posnet-data --terminals 4 --in-flight 8 --duration 10
+Latency is measured from when a request was due (with --rate) or sent (flat out)."
+)]
+pub struct Args {
+    /// Data folder of a running `posnet up` (gateway address, CA, bench cards; missing
+    /// terminal certificates are issued with its CA).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["gateway", "ca", "cert_dir"])]
+    data: Option<PathBuf>,
+    /// Gateway address (host:port) when not using --data.
+    #[arg(long, value_name = "H:P", requires_all = ["ca", "cert_dir"])]
+    gateway: Option<String>,
+    /// CA certificate (PEM) the gateway's certificate chains to.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// Folder with `BENCH001.pem`/`BENCH001.key`… terminal certificates.
+    #[arg(long, value_name = "DIR")]
+    cert_dir: Option<PathBuf>,
+    /// Simulated terminals (`BENCH001`…), one TLS connection each.
+    #[arg(long, default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(setup::BENCH_TERMINALS_MAX)))]
+    terminals: u32,
+    /// Requests outstanding per connection.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    in_flight: u32,
+    /// Transactions per second over all terminals (default: flat out).
+    #[arg(long, value_name = "R")]
+    rate: Option<f64>,
+    /// Seconds to run (default 10 unless --count).
+    #[arg(long, value_name = "S", conflicts_with = "count")]
+    duration: Option<f64>,
+    /// Transactions to run.
+    #[arg(long, value_name = "C")]
+    count: Option<u64>,
+    /// Kinds and weights: purchase, refund, reversal (a purchase then its 0400), balance.
+    #[arg(long, default_value = "purchase=90,refund=5,reversal=5")]
+    mix: String,
+    /// Bench cards to use (`bench-00001`…); with --data, default all in issuer.toml.
+    #[arg(long, value_name = "N")]
+    cards: Option<u32>,
+    /// How long a request waits for its answer before it counts as a timeout.
+    #[arg(long, default_value_t = 30_000)]
+    timeout_ms: u64,
+    /// Where each terminal's last STAN is kept between runs (the issuer refuses a STAN
+    /// used the same day with 94); default DIR/bench-data with --data, else ./bench-state.
+    #[arg(long, value_name = "DIR")]
+    state: Option<PathBuf>,
+    /// The report as JSON on stdout (no progress bar).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where the terminals connect and with what.
+struct Endpoint {
+    target: Target,
+    ca: PathBuf,
+    cert_dir: PathBuf,
+}
+
+fn parse_target(addr: &str) -> Result<Target> {
+    if let Ok(sa) = addr.parse::<SocketAddr>() {
+        return Ok(Target::from(sa));
+    }
+    let Some((host, port)) = addr.rsplit_once(':') else {
+        bail!("gateway {addr:?}: expected host:port");
+    };
+    let port: u16 = port
+        .parse()
+        .with_context(|| format!("gateway {addr:?}: port"))?;
+    Ok(Target::new(host, port))
+}
+
+fn bench_cards_of(cards: impl Iterator<Item = (String, String, String)>) -> Result<Vec<Card>> {
+    cards
+        .map(|(_, pan, expiry)| Card::new(&pan, &expiry))
+        .collect()
+}
+
+fn endpoint_and_cards(a: &Args, terminal_ids: &[String]) -> Result<(Endpoint, Vec<Card>)> {
+    if let Some(dir) = &a.data {
+        let layout = Layout::new(dir);
+        let gateway = crate::cmd::network::load_gateway_config(&layout.gateway_config())
+            .context("reading the data folder's gateway config (is `posnet up` running?)")?;
+        setup::ensure_terminal_certs(&layout, terminal_ids)?;
+        let issuer = crate::cmd::issuer::load_config(&layout.issuer_config())?;
+        let mut found: Vec<(String, String, String)> = issuer
+            .cards
+            .iter()
+            .filter(|c| c.name.starts_with("bench-"))
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.pan.reveal().to_string(),
+                    c.expiry.to_yymm(),
+                )
+            })
+            .collect();
+        found.sort();
+        if found.is_empty() {
+            bail!(
+                "{} has no bench cards: start `posnet up --bench-cards N` with a new data folder",
+                layout.issuer_config().display()
+            );
+        }
+        if let Some(n) = a.cards {
+            found.truncate(n as usize);
+        }
+        let pki = link::PkiDir::new(&layout.pki());
+        let endpoint = Endpoint {
+            target: Target::from(gateway.listen),
+            ca: pki.ca_cert(),
+            cert_dir: pki.terminals(),
+        };
+        return Ok((endpoint, bench_cards_of(found.into_iter())?));
+    }
+    let (Some(gateway), Some(ca), Some(cert_dir)) = (&a.gateway, &a.ca, &a.cert_dir) else {
+        bail!("give --data DIR, or --gateway H:P with --ca FILE and --cert-dir DIR");
+    };
+    let n = a.cards.unwrap_or(1).max(1);
+    let cards = (1..=n).map(|i| {
+        (
+            setup::bench_card_name(i),
+            setup::bench_card_pan(i),
+            setup::BENCH_CARD_EXPIRY.to_string(),
+        )
+    });
+    let endpoint = Endpoint {
+        target: parse_target(gateway)?,
+        ca: ca.clone(),
+        cert_dir: cert_dir.clone(),
+    };
+    Ok((endpoint, bench_cards_of(cards)?))
+}
+
+fn start_link(endpoint: &Endpoint, id: &str, a: &Args) -> Result<Link> {
+    let spec = Arc::new(iso8583::specs::iso87_ascii_bbitmap());
+    let ca = link::pki::load_certs(&endpoint.ca)?;
+    let identity = link::Identity::load(
+        &endpoint.cert_dir.join(format!("{id}.pem")),
+        &endpoint.cert_dir.join(format!("{id}.key")),
+    )
+    .with_context(|| format!("terminal {id}'s certificate"))?;
+    let mut options = LinkOptions::new(vec![endpoint.target.clone()], spec);
+    options.tls = Some(link::tls::client_config(&ca, Some(&identity))?);
+    options.in_flight_max = a.in_flight as usize;
+    options.request_timeout_ms = a.timeout_ms;
+    Ok(Link::start(options)?)
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let mix = Mix::parse(&a.mix)?;
+    if let Some(r) = a.rate
+        && !(r.is_finite() && r > 0.0)
+    {
+        bail!("--rate {r}: must be a positive number of transactions per second");
+    }
+    if let Some(d) = a.duration
+        && !(d.is_finite() && d > 0.0)
+    {
+        bail!("--duration {d}: must be a positive number of seconds");
+    }
+    let terminal_ids: Vec<String> = (1..=a.terminals).map(setup::bench_terminal_id).collect();
+    let (endpoint, cards) = endpoint_and_cards(&a, &terminal_ids)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let mut links = Vec::new();
+        for id in &terminal_ids {
+            let link = start_link(&endpoint, id, &a)?;
+            links.push((id.clone(), link));
+        }
+        for (id, link) in &links {
+            link.wait_up(10_000)
+                .await
+                .with_context(|| format!("terminal {id} connecting to the gateway"))?;
+        }
+        let plan = Plan {
+            count: a.count,
+            duration: match (a.count, a.duration) {
+                (Some(_), _) => None,
+                (None, d) => Some(Duration::from_secs_f64(d.unwrap_or(10.0))),
+            },
+            rate_per_s: a.rate,
+        };
+        let shared = Arc::new(Shared::new(plan, mix, cards));
+        let bar = progress::Bar::start(shared.clone(), !a.json && std::io::stderr().is_terminal());
+        let state_dir = match (&a.state, &a.data) {
+            (Some(s), _) => s.clone(),
+            (None, Some(d)) => d.join("bench-data"),
+            (None, None) => PathBuf::from("bench-state"),
+        };
+        let stan_store = stans::Store::open(&state_dir)?;
+        let mut tasks = Vec::new();
+        let mut terminals = Vec::new();
+        for (id, link) in &links {
+            let terminal = Arc::new(worker::Terminal::new(
+                id,
+                link.clone(),
+                stan_store.used(id)?,
+            )?);
+            terminals.push((id.clone(), terminal.clone()));
+            for _ in 0..a.in_flight {
+                tasks.push(tokio::spawn(worker::run(terminal.clone(), shared.clone())));
+            }
+        }
+        let mut results = Vec::new();
+        for t in tasks {
+            results.push(t.await);
+        }
+        let elapsed_s = shared.start.elapsed().as_secs_f64();
+        // Saved before any worker's error is reported: the STANs it used are spent.
+        for (id, t) in &terminals {
+            stan_store.save(id, t.stans_used())?;
+        }
+        let mut total = Stats::new()?;
+        for r in results {
+            total.merge(&r.context("a bench worker failed")??)?;
+        }
+        bar.finish().await;
+        for (_, link) in &links {
+            link.close();
+        }
+        let info = RunInfo {
+            terminals: terminal_ids.len(),
+            in_flight: a.in_flight as usize,
+            rate_per_s: a.rate,
+            mix: a.mix.clone(),
+            elapsed_s,
+        };
+        if a.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&stats::to_json(&total, &info))?
+            );
+        } else {
+            print!("{}", stats::to_text(&total, &info));
+        }
+        Ok(if total.answered > 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_cards_have_valid_luhn_pans_in_the_issuers_bin() {
+        // Worked by hand: body 476173800000001, doubled from the right, sums to 56.
+        assert_eq!(setup::bench_card_pan(1), "4761738000000014");
+        // The demo cards' PANs (valid Luhn) come out with their own check digits.
+        for card in setup::CARDS {
+            let (body, check) = card.pan.split_at(15);
+            assert_eq!(
+                setup::luhn_check_digit(body).to_string(),
+                check,
+                "{}",
+                card.name
+            );
+        }
+        for n in [1, 2, 99, 12_345, 99_999_999] {
+            let pan = setup::bench_card_pan(n);
+            assert_eq!(pan.len(), 16);
+            assert!(pan.starts_with("476173"));
+            assert!(issuer::pan::luhn_valid(&pan), "{pan}");
+        }
+        assert_eq!(setup::bench_card_name(7), "bench-00007");
+        assert_eq!(setup::bench_terminal_id(12), "BENCH012");
+    }
+
+    #[test]
+    fn gateway_addresses() {
+        assert_eq!(
+            parse_target("127.0.0.1:8583").unwrap(),
+            Target::new("127.0.0.1", 8583)
+        );
+        assert_eq!(
+            parse_target("gw.example:9000").unwrap(),
+            Target::new("gw.example", 9000)
+        );
+        assert!(parse_target("nohost").is_err());
+        assert!(parse_target("h:notaport").is_err());
+    }
+}
