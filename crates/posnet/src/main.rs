@@ -23,6 +23,8 @@ enum Command {
     Up(cmd::up::Args),
     /// A POS terminal: pay, refund, preauth, complete, reverse, balance, settle, echo.
     Terminal(cmd::terminal::Args),
+    /// Network doctor: why this terminal cannot reach its gateway, layer by layer.
+    Doctor(cmd::doctor::Args),
     /// The payment gateway: terminals in (mutual TLS), issuers out, routing by BIN.
     Gateway(cmd::gateway::Args),
     /// The issuer's authorization host (TLS server, durable ledger), and its audit.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Gateway(args) => cmd::gateway::run(args),
         Command::Issuer(args) => cmd::issuer::run(args),
         Command::Terminal(args) => cmd::terminal::run(args),
+        Command::Doctor(args) => cmd::doctor::run(args),
         Command::Chaos(args) => cmd::chaos::run(args),
         Command::Bench(args) => cmd::bench::run(args),
     };

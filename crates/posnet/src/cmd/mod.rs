@@ -5,6 +5,7 @@ pub mod chaos;
 pub mod clock;
 pub mod crypto;
 pub mod demo;
+pub mod doctor;
 pub mod gateway;
 pub mod hsm;
 pub mod iso8583;

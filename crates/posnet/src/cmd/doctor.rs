@@ -1,0 +1,412 @@
+//! `posnet doctor`: why a terminal cannot reach its gateway. The doctor crate measures the
+//! interface, IP settings, DNS, TCP and TLS; this command adds the application layer (0800
+//! echoes over the terminal's own mutual-TLS link) and prints the crate's report.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow, bail};
+use doctor::facts::{EchoOutcome, EchoSample};
+use doctor::probe::app::AppProbe;
+use doctor::probe::guard::{GuardError, Permit, namespace_permit};
+use doctor::probe::{Options, run as probe_run};
+use doctor::{Lang, Report, Thresholds};
+use link::echo::{StanCounter, echo_request};
+use link::{Link, LinkError, LinkOptions, LinkState, Target};
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  posnet doctor --config posnet-data/terminal-TERM0001.toml
+  posnet doctor --config posnet-data/terminal-TERM0001.toml --count 50 --json
+  posnet doctor --host gw.example --port 8583 --dns 198.18.0.53 --ca ca.pem \\
+                --cert term.pem --key term.key --interface eth0 --lang zh
+
+With --config the gateway, its CA and the terminal's certificate come from the terminal's
+config; flags given as well override it. The verdict (cause and remedy) comes first, then
+the evidence per layer. Exit code: 0 only when the verdict is `ok`, 1 for any other
+verdict, 2 when the doctor could not run (bad flags or files, probes refused).")]
+pub struct Args {
+    /// The terminal's TOML config (gateway, CA, client certificate).
+    #[arg(long, value_name = "TERMINAL_TOML")]
+    config: Option<PathBuf>,
+    /// Gateway host name or IPv4 address.
+    #[arg(long, value_name = "NAME|IP", required_unless_present = "config")]
+    host: Option<String>,
+    /// Gateway port.
+    #[arg(long, value_name = "N", required_unless_present = "config")]
+    port: Option<u16>,
+    /// Secondary gateway.
+    #[arg(long, value_name = "HOST:PORT")]
+    secondary: Option<String>,
+    /// DNS server to resolve the gateway's name through (repeatable; not the system's).
+    #[arg(long, value_name = "IP")]
+    dns: Vec<Ipv4Addr>,
+    /// CA (PEM) that must sign the gateway's certificate; without it TLS and the echo are
+    /// not checked.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// The terminal's client certificate (PEM) for mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// The terminal's client key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+    /// Network interface to check (default: the one of the default route).
+    #[arg(long, value_name = "IF")]
+    interface: Option<String>,
+    /// Echoes in the path-quality run.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    count: u32,
+    /// Timeout of each single check, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    timeout_ms: Option<u64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Language of the verdict and the evidence.
+    #[arg(long, value_name = "en|zh", default_value = "en", value_parser = parse_lang)]
+    lang: Lang,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+/// Splits `host:port` (IPv6 in brackets allowed).
+fn host_port(addr: &str) -> Result<(String, u16)> {
+    let (host, port) = addr
+        .rsplit_once(':')
+        .ok_or_else(|| anyhow!("{addr:?}: expected HOST:PORT"))?;
+    let port = port
+        .parse()
+        .with_context(|| format!("{addr:?}: port {port:?}"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        bail!("{addr:?}: empty host");
+    }
+    Ok((host.to_string(), port))
+}
+
+/// The doctor's options and the terminal id for field 41, from the config and the flags.
+fn options(a: &Args) -> Result<(Options, Option<String>)> {
+    let mut opts = Options::new("", 0);
+    let mut terminal_id = None;
+    if let Some(path) = &a.config {
+        let config = super::terminal::load_config(path)?;
+        let (host, port) =
+            host_port(&config.gateway_primary).context("gateway primary in the config")?;
+        opts.host = host;
+        opts.port = port;
+        opts.secondary = match &config.gateway_secondary {
+            Some(s) => Some(host_port(s).context("gateway secondary in the config")?),
+            None => None,
+        };
+        opts.ca = Some(config.ca_path.clone());
+        opts.cert = Some(config.client_cert_path.clone());
+        opts.key = Some(config.client_key_path.clone());
+        opts.timeout_ms = config.connect_timeout_ms.max(1);
+        terminal_id = Some(config.terminal_id.clone());
+    }
+    if let Some(h) = &a.host {
+        opts.host = h.clone();
+    }
+    if let Some(p) = a.port {
+        opts.port = p;
+    }
+    if let Some(s) = &a.secondary {
+        opts.secondary = Some(host_port(s).context("--secondary")?);
+    }
+    if a.ca.is_some() {
+        opts.ca = a.ca.clone();
+    }
+    if a.cert.is_some() {
+        opts.cert = a.cert.clone();
+        opts.key = a.key.clone();
+        // Field 41 must match the certificate the gateway sees.
+        terminal_id = None;
+    }
+    if let Some(ms) = a.timeout_ms {
+        opts.timeout_ms = ms.max(1);
+    }
+    opts.dns = a.dns.clone();
+    opts.interface = a.interface.clone();
+    opts.count = a.count;
+    if opts.host.is_empty() || opts.port == 0 {
+        bail!("no gateway to check: give --config or --host and --port");
+    }
+    if terminal_id.is_none()
+        && let Some(cert) = &opts.cert
+    {
+        let certs = link::pki::load_certs(cert)
+            .with_context(|| format!("client certificate {}", cert.display()))?;
+        terminal_id = certs
+            .first()
+            .and_then(|c| link::identity::terminal_id_from_der(c).ok());
+    }
+    Ok((opts, terminal_id))
+}
+
+/// Where probes may go: anywhere from a lab namespace, only loopback from the host's own.
+fn permit() -> (Permit, Option<GuardError>) {
+    match namespace_permit() {
+        Ok(p) => (p, None),
+        Err(e) => (Permit::LoopbackOnly, Some(e)),
+    }
+}
+
+/// Whether the guard lets the link (which resolves names itself) reach `host`.
+fn link_allowed(host: &str, permit: Permit) -> bool {
+    match host.parse::<IpAddr>() {
+        Ok(ip) => permit.allows(ip).is_ok(),
+        Err(_) => permit == Permit::LabNamespace || host == "localhost",
+    }
+}
+
+fn unix_now_s() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn ms_since(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The application probe: the terminal's own mutual-TLS link to the gateway, driven from
+/// the doctor's blocking code by a runtime this probe owns.
+pub struct LinkProbe {
+    runtime: tokio::runtime::Runtime,
+    link: Link,
+    stans: StanCounter,
+    terminal_id: Option<String>,
+    /// The link's connection number when last seen up; a new one means it reconnected.
+    connection: Option<u64>,
+    /// Gateways the link tries in turn (primary, secondary).
+    targets: usize,
+}
+
+impl LinkProbe {
+    pub fn start(opts: &Options, terminal_id: Option<String>) -> Result<LinkProbe> {
+        let ca_path = opts
+            .ca
+            .as_ref()
+            .ok_or_else(|| anyhow!("the echo needs the gateway's CA"))?;
+        let ca =
+            link::pki::load_certs(ca_path).with_context(|| format!("CA {}", ca_path.display()))?;
+        let identity = match (&opts.cert, &opts.key) {
+            (Some(c), Some(k)) => Some(
+                link::Identity::load(c, k)
+                    .with_context(|| format!("client certificate {}", c.display()))?,
+            ),
+            _ => None,
+        };
+        let mut targets = vec![Target::new(&opts.host, opts.port)];
+        if let Some((h, p)) = &opts.secondary {
+            targets.push(Target::new(h, *p));
+        }
+        let target_count = targets.len();
+        let mut link_opts =
+            LinkOptions::new(targets, Arc::new(iso8583::specs::iso87_ascii_bbitmap()));
+        link_opts.tls = Some(link::tls::client_config(&ca, identity.as_ref())?);
+        link_opts.connect_timeout_ms = opts.timeout_ms;
+        link_opts.request_timeout_ms = opts.timeout_ms;
+        // Reconnect quickly: a flapping path must show up as reconnects within the run.
+        link_opts.reconnect_min_ms = 50;
+        link_opts.reconnect_max_ms = opts.timeout_ms.clamp(50, 1_000);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the probe's runtime")?;
+        let link = {
+            let _entered = runtime.enter();
+            Link::start(link_opts)?
+        };
+        Ok(LinkProbe {
+            runtime,
+            link,
+            stans: StanCounter::new(1),
+            terminal_id,
+            connection: None,
+            targets: target_count,
+        })
+    }
+
+    fn current_connection(&self) -> Option<u64> {
+        match self.link.state() {
+            LinkState::Up { connection, .. } => Some(connection),
+            _ => None,
+        }
+    }
+
+    /// One 0800/301 over the link: waits for the link (at most `timeout_ms`), then for the
+    /// answer (at most `timeout_ms` again).
+    fn echo_once(&mut self, timeout_ms: u64) -> EchoOutcome {
+        let message = echo_request(
+            &self.stans.next(),
+            self.terminal_id.as_deref(),
+            unix_now_s(),
+        );
+        let link = self.link.clone();
+        let targets = self.targets;
+        let outcome = self.runtime.block_on(async move {
+            let waited = Instant::now();
+            if let Err(state) = wait_up(&link, timeout_ms, targets).await {
+                return match state {
+                    // The gateway accepted and then dropped the connection: not "no answer".
+                    LinkState::Down { reason } if reason.contains("reset") => EchoOutcome::Reset,
+                    _ => EchoOutcome::NoAnswer {
+                        waited_ms: ms_since(waited),
+                    },
+                };
+            }
+            let sent = Instant::now();
+            match link.request(&message).await {
+                Ok(answer) => EchoOutcome::Answered {
+                    response_code: answer.text(39).unwrap_or_default().to_string(),
+                    elapsed_ms: ms_since(sent),
+                },
+                Err(LinkError::Disconnected { reason, .. }) if reason.contains("reset") => {
+                    EchoOutcome::Reset
+                }
+                Err(LinkError::Disconnected { .. }) | Err(LinkError::Closed) => EchoOutcome::Closed,
+                Err(_) => EchoOutcome::NoAnswer {
+                    waited_ms: ms_since(waited),
+                },
+            }
+        });
+        if let Some(c) = self.current_connection() {
+            self.connection.get_or_insert(c);
+        }
+        outcome
+    }
+}
+
+/// Waits until the link is up, giving up after `timeout_ms` or once a connection to every
+/// target has failed (the TCP probe already measured why; waiting longer tells nothing new).
+async fn wait_up(link: &Link, timeout_ms: u64, targets: usize) -> Result<(), LinkState> {
+    let mut state = link.watch_state();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(timeout_ms);
+    let mut failures = 0usize;
+    // A link already down when we start is retrying: only failures seen from now on count.
+    let mut first = true;
+    loop {
+        let now = state.borrow_and_update().clone();
+        match now {
+            LinkState::Up { .. } => return Ok(()),
+            LinkState::Closed => return Err(now),
+            LinkState::Down { .. } if !first => {
+                failures += 1;
+                if failures >= targets.max(1) {
+                    return Err(now);
+                }
+            }
+            LinkState::Down { .. } | LinkState::Connecting { .. } => {}
+        }
+        first = false;
+        match tokio::time::timeout_at(deadline, state.changed()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(LinkState::Closed),
+            Err(_) => return Err(state.borrow().clone()),
+        }
+    }
+}
+
+impl AppProbe for LinkProbe {
+    fn echo(&mut self, timeout_ms: u64) -> EchoOutcome {
+        self.echo_once(timeout_ms)
+    }
+
+    fn sample(&mut self, timeout_ms: u64) -> EchoSample {
+        let before = self.connection;
+        let outcome = self.echo_once(timeout_ms);
+        let now = self.current_connection();
+        let reconnected = matches!((before, now), (Some(b), Some(n)) if b != n);
+        if now.is_some() {
+            self.connection = now;
+        }
+        EchoSample {
+            rtt_ms: match outcome {
+                EchoOutcome::Answered { elapsed_ms, .. } => Some(elapsed_ms),
+                _ => None,
+            },
+            reconnected,
+        }
+    }
+}
+
+impl Drop for LinkProbe {
+    fn drop(&mut self) {
+        self.link.close();
+    }
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let (opts, terminal_id) = options(&a)?;
+    let (permit, refused) = permit();
+    if let Some(why) = &refused {
+        // From the host's own namespace only loopback may be probed (the lab's rule).
+        tracing::debug!("probes limited to loopback: {why}");
+    }
+    let targets_allowed = link_allowed(&opts.host, permit)
+        && opts
+            .secondary
+            .as_ref()
+            .is_none_or(|(h, _)| link_allowed(h, permit));
+    let mut app = match (&opts.ca, targets_allowed) {
+        (Some(_), true) => Some(LinkProbe::start(&opts, terminal_id)?),
+        _ => None,
+    };
+    let facts =
+        probe_run(&opts, &permit, app.as_mut().map(|p| p as &mut dyn AppProbe)).map_err(|e| {
+            match refused {
+                Some(why) => anyhow!("{e} ({why})"),
+                None => anyhow!("{e}"),
+            }
+        })?;
+    drop(app);
+    let report = Report::new(facts, &Thresholds::default(), a.lang);
+    if a.json {
+        println!("{}", report.to_json().context("report as JSON")?);
+    } else {
+        print!("{}", report.to_text(a.lang));
+    }
+    Ok(if report.exit_code() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port_splits_names_ips_and_bracketed_v6() {
+        assert_eq!(
+            host_port("gw.example:8583").unwrap(),
+            ("gw.example".to_string(), 8583)
+        );
+        assert_eq!(
+            host_port("127.0.0.1:9").unwrap(),
+            ("127.0.0.1".to_string(), 9)
+        );
+        assert_eq!(host_port("[::1]:443").unwrap(), ("::1".to_string(), 443));
+        assert!(host_port("gw.example").is_err());
+        assert!(host_port("gw:99999").is_err());
+        assert!(host_port(":80").is_err());
+    }
+
+    #[test]
+    fn loopback_permit_keeps_the_link_on_loopback() {
+        assert!(link_allowed("127.0.0.1", Permit::LoopbackOnly));
+        assert!(link_allowed("localhost", Permit::LoopbackOnly));
+        assert!(!link_allowed("198.18.3.20", Permit::LoopbackOnly));
+        assert!(!link_allowed("gw.example", Permit::LoopbackOnly));
+        assert!(link_allowed("gw.example", Permit::LabNamespace));
+    }
+}
