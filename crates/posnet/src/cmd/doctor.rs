@@ -264,7 +264,19 @@ impl LinkProbe {
                 };
             }
             let sent = Instant::now();
-            match link.request(&message).await {
+            let answer = tokio::time::timeout(
+                std::time::Duration::from_millis(timeout_ms),
+                link.request(&message),
+            )
+            .await;
+            // The link's own request timeout is the one set at start; this call's may be
+            // shorter, and an answer after it counts as lost.
+            let Ok(answer) = answer else {
+                return EchoOutcome::NoAnswer {
+                    waited_ms: ms_since(waited),
+                };
+            };
+            match answer {
                 Ok(answer) => EchoOutcome::Answered {
                     response_code: answer.text(39).unwrap_or_default().to_string(),
                     elapsed_ms: ms_since(sent),
@@ -384,6 +396,149 @@ pub fn run(a: Args) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use link::{PkiDir, Reply, Server, ServerOptions, Transport, shutdown_pair};
+
+    /// A stand-in gateway on loopback (mutual TLS, the demo PKI) that answers every 0800
+    /// with `response_code` after `delay_ms`, or closes the connection when `close` is set.
+    struct FakeGateway {
+        port: u16,
+        dir: tempfile::TempDir,
+        stop: Option<link::ShutdownTrigger>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl FakeGateway {
+        fn start(response_code: &'static str, delay_ms: u64, close: bool) -> FakeGateway {
+            let dir = tempfile::tempdir().unwrap();
+            let pki = PkiDir::new(dir.path());
+            pki.create("doctor test CA", &["127.0.0.1"], &["TERM0001"])
+                .unwrap();
+            let config = link::tls::server_config(
+                &pki.server_identity().unwrap(),
+                Some(&pki.ca_certs().unwrap()),
+            )
+            .unwrap();
+            let (stop, shutdown) = shutdown_pair();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let thread = std::thread::spawn(move || {
+                let rt = tokio::runtime::Runtime::new().unwrap();
+                rt.block_on(async move {
+                    let server = Server::bind(
+                        "127.0.0.1:0",
+                        Transport::tls(config),
+                        ServerOptions::default(),
+                    )
+                    .await
+                    .unwrap();
+                    tx.send(server.local_addr().port()).unwrap();
+                    let handler = move |_peer, frame: Vec<u8>| async move {
+                        let spec = iso8583::specs::iso87_ascii_bbitmap();
+                        let asked = spec.unpack(&frame).unwrap();
+                        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+                        if close {
+                            return Reply::Close("test closes".into());
+                        }
+                        let mut answer =
+                            iso8583::Message::new(iso8583::Mti::new(*b"0810").unwrap());
+                        for field in [7, 11, 41, 70] {
+                            if let Some(v) = asked.text(field) {
+                                answer.set_owned(field, v).unwrap();
+                            }
+                        }
+                        answer.set_owned(39, response_code).unwrap();
+                        Reply::Answer(spec.pack(&answer).unwrap())
+                    };
+                    server.serve(Arc::new(handler), shutdown).await;
+                });
+            });
+            let port = rx.recv().unwrap();
+            FakeGateway {
+                port,
+                dir,
+                stop: Some(stop),
+                thread: Some(thread),
+            }
+        }
+
+        fn options(&self) -> Options {
+            let pki = PkiDir::new(self.dir.path());
+            let mut opts = Options::new("127.0.0.1", self.port);
+            opts.ca = Some(pki.ca_cert());
+            opts.cert = Some(pki.terminal_cert("TERM0001"));
+            opts.key = Some(pki.terminal_key("TERM0001"));
+            opts.count = 3;
+            opts.timeout_ms = 3_000;
+            opts
+        }
+    }
+
+    impl Drop for FakeGateway {
+        fn drop(&mut self) {
+            drop(self.stop.take());
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    #[test]
+    fn issuer_unavailable_behind_the_gateway_is_reported_as_91() {
+        let gw = FakeGateway::start("91", 0, false);
+        let opts = gw.options();
+        let mut probe = LinkProbe::start(&opts, Some("TERM0001".into())).unwrap();
+        match probe.echo(opts.timeout_ms) {
+            EchoOutcome::Answered { response_code, .. } => assert_eq!(response_code, "91"),
+            other => panic!("expected an answer with 91, got {other:?}"),
+        }
+        // The whole doctor on loopback: the application layer names the issuer.
+        let facts = probe_run(&opts, &Permit::LoopbackOnly, Some(&mut probe)).unwrap();
+        let finding = doctor::diagnose(&facts, &Thresholds::default());
+        assert_eq!(finding.cause.id(), "issuer_down", "{facts:?}");
+    }
+
+    #[test]
+    fn a_slow_answer_keeps_its_time_and_samples_measure_it() {
+        let gw = FakeGateway::start("00", 300, false);
+        let opts = gw.options();
+        let mut probe = LinkProbe::start(&opts, Some("TERM0001".into())).unwrap();
+        match probe.echo(opts.timeout_ms) {
+            EchoOutcome::Answered {
+                response_code,
+                elapsed_ms,
+            } => {
+                assert_eq!(response_code, "00");
+                assert!((300..3_000).contains(&elapsed_ms), "{elapsed_ms} ms");
+            }
+            other => panic!("expected an answer, got {other:?}"),
+        }
+        let sample = probe.sample(opts.timeout_ms);
+        assert!(sample.rtt_ms.is_some_and(|ms| ms >= 300), "{sample:?}");
+        assert!(!sample.reconnected);
+        // An answer later than the timeout is a lost echo, not a round trip.
+        let lost = probe.sample(200);
+        assert_eq!(lost.rtt_ms, None, "{lost:?}");
+    }
+
+    #[test]
+    fn an_echo_slower_than_the_threshold_is_high_latency() {
+        let slow_ms = Thresholds::default().slow_echo_ms + 100;
+        let gw = FakeGateway::start("00", slow_ms, false);
+        let mut opts = gw.options();
+        opts.count = 1;
+        opts.timeout_ms = slow_ms + 2_000;
+        let mut probe = LinkProbe::start(&opts, Some("TERM0001".into())).unwrap();
+        let facts = probe_run(&opts, &Permit::LoopbackOnly, Some(&mut probe)).unwrap();
+        let finding = doctor::diagnose(&facts, &Thresholds::default());
+        assert_eq!(finding.cause.id(), "high_latency", "{facts:?}");
+    }
+
+    #[test]
+    fn a_gateway_that_hangs_up_instead_of_answering_is_closed() {
+        let gw = FakeGateway::start("00", 0, true);
+        let opts = gw.options();
+        let mut probe = LinkProbe::start(&opts, Some("TERM0001".into())).unwrap();
+        assert_eq!(probe.echo(opts.timeout_ms), EchoOutcome::Closed);
+    }
 
     #[test]
     fn host_port_splits_names_ips_and_bracketed_v6() {
