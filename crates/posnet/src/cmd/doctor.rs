@@ -257,7 +257,7 @@ impl LinkProbe {
             if let Err(state) = wait_up(&link, timeout_ms, targets).await {
                 return match state {
                     // The gateway accepted and then dropped the connection: not "no answer".
-                    LinkState::Down { reason } if reason.contains("reset") => EchoOutcome::Reset,
+                    LinkState::Down { reason } if is_reset(&reason) => EchoOutcome::Reset,
                     _ => EchoOutcome::NoAnswer {
                         waited_ms: ms_since(waited),
                     },
@@ -281,7 +281,7 @@ impl LinkProbe {
                     response_code: answer.text(39).unwrap_or_default().to_string(),
                     elapsed_ms: ms_since(sent),
                 },
-                Err(LinkError::Disconnected { reason, .. }) if reason.contains("reset") => {
+                Err(LinkError::Disconnected { reason, .. }) if is_reset(&reason) => {
                     EchoOutcome::Reset
                 }
                 Err(LinkError::Disconnected { .. }) | Err(LinkError::Closed) => EchoOutcome::Closed,
@@ -351,9 +351,28 @@ impl AppProbe for LinkProbe {
 }
 
 impl Drop for LinkProbe {
+    /// Closes the link politely (TLS close_notify), waiting at most a second: the gateway
+    /// should log a terminal that left, not one that vanished.
     fn drop(&mut self) {
+        let mut state = self.link.watch_state();
         self.link.close();
+        let closed = async move {
+            while !matches!(*state.borrow_and_update(), LinkState::Closed) {
+                if state.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        // The timer must be made inside the runtime, hence the async block.
+        self.runtime.block_on(async move {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), closed).await;
+        });
     }
+}
+
+/// Whether a link's reason for going down is a TCP reset.
+fn is_reset(reason: &str) -> bool {
+    reason.to_ascii_lowercase().contains("reset")
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -554,6 +573,14 @@ mod tests {
         assert!(host_port("gw.example").is_err());
         assert!(host_port("gw:99999").is_err());
         assert!(host_port(":80").is_err());
+    }
+
+    #[test]
+    fn resets_are_told_from_other_endings() {
+        assert!(is_reset("Connection reset by peer (os error 104)"));
+        assert!(is_reset("connection Reset"));
+        assert!(!is_reset("Connection refused (os error 111)"));
+        assert!(!is_reset("echo not answered within 3000 ms"));
     }
 
     #[test]
