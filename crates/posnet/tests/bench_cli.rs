@@ -34,6 +34,8 @@ fn free_port() -> u16 {
 struct Up {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// Every line read so far.
+    seen: Vec<String>,
 }
 
 impl Up {
@@ -64,18 +66,27 @@ impl Up {
                 }
             }
         });
-        let up = Up { child, lines };
+        let mut up = Up {
+            child,
+            lines,
+            seen: Vec::new(),
+        };
         up.wait_for("gateway serving terminals");
         up
     }
 
-    fn wait_for(&self, needle: &str) {
+    fn wait_for(&mut self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return,
-                Ok(_) => {}
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
                 Err(_) => panic!("no line with {needle:?} within 30 s"),
             }
         }
@@ -150,6 +161,11 @@ fn all_approved(report: &Value) {
 fn two_hundred_transactions_all_answered_and_the_ledger_balances() {
     let dir = temp_dir("bench");
     let up = Up::start(&dir, 8, 2);
+    assert!(
+        !up.seen.iter().any(|l| l.contains("bench cards")),
+        "a new folder gets its bench cards: {:?}",
+        up.seen
+    );
     let bench_terminals = std::fs::read_to_string(dir.join("gateway.toml")).unwrap();
     assert!(bench_terminals.contains("id = \"BENCH002\""));
     let issuer_toml = std::fs::read_to_string(dir.join("issuer.toml")).unwrap();
@@ -208,6 +224,18 @@ fn two_hundred_transactions_all_answered_and_the_ledger_balances() {
     assert_eq!(audit["balanced"], true, "{audit}");
     assert_eq!(audit["holds_pending"], 0, "{audit}");
     assert_eq!(audit["violations"], serde_json::json!([]), "{audit}");
+
+    // The folder's issuer.toml is kept: asking for more bench cards now only warns.
+    let again = Up::start(&dir, 9, 2);
+    assert!(
+        again
+            .seen
+            .iter()
+            .any(|l| l.contains("without 9 bench cards")),
+        "{:?}",
+        again.seen
+    );
+    again.stop();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -50,6 +50,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             .collect();
         setup::ensure_terminal_certs(&layout, &ids)?;
     }
+    warn_missing_bench_cards(&a);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -96,4 +97,25 @@ pub fn run(a: Args) -> Result<ExitCode> {
         net.stop().await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// An existing issuer.toml is kept as the user left it, so `--bench-cards` cannot add cards
+/// to it: say so rather than let a benchmark run out of cards.
+fn warn_missing_bench_cards(a: &Args) {
+    if a.bench_cards == 0 {
+        return;
+    }
+    let path = setup::Layout::new(&a.data).issuer_config();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let last = format!("name = \"{}\"", setup::bench_card_name(a.bench_cards));
+    if !text.contains(&last) {
+        tracing::warn!(
+            "{} was made earlier without {} bench cards and is kept as it is; \
+             use a new data folder to get them",
+            path.display(),
+            a.bench_cards
+        );
+    }
 }
