@@ -211,6 +211,25 @@ fn two_hundred_transactions_all_answered_and_the_ledger_balances() {
     );
     assert_eq!(again["answered"], 20, "{again}");
     all_approved(&again);
+
+    // --ceiling: the same plan through a bare TLS echo server first, then the real run.
+    let with_ceiling = bench(&dir, &["--count", "30", "--terminals", "2", "--ceiling"]);
+    all_approved(&with_ceiling);
+    let ceiling = &with_ceiling["ceiling"];
+    assert_eq!(ceiling["answered"], 30, "{with_ceiling}");
+    assert_eq!(ceiling["errors"]["by_kind"], serde_json::json!({}));
+    let c = |k: &str| ceiling["latency_ms"][k].as_f64().unwrap();
+    assert!(
+        c("p50") <= c("p99") && c("p99") <= c("max"),
+        "{with_ceiling}"
+    );
+    let ratio = with_ceiling["ceiling_ratio"].as_f64().unwrap();
+    let expected = with_ceiling["throughput_per_s"].as_f64().unwrap()
+        / ceiling["throughput_per_s"].as_f64().unwrap();
+    assert!(
+        ratio > 0.0 && (ratio - expected).abs() < 1e-9,
+        "{with_ceiling}"
+    );
     up.stop();
 
     let audit = posnet()

@@ -3,6 +3,7 @@
 //! flat out or at a fixed rate, for a duration or a count; the report gives throughput,
 //! latency quantiles (HdrHistogram) and errors by response code and by kind.
 
+mod ceiling;
 mod mix;
 mod progress;
 mod stans;
@@ -73,6 +74,10 @@ pub struct Args {
     /// used the same day with 94); default DIR/bench-data with --data, else ./bench-state.
     #[arg(long, value_name = "DIR")]
     state: Option<PathBuf>,
+    /// First run the same plan through a bare TLS echo server in this process (needs
+    /// --data), and report the real run's throughput as a share of that ceiling.
+    #[arg(long)]
+    ceiling: bool,
     /// The report as JSON on stdout (no progress bar).
     #[arg(long)]
     json: bool,
@@ -175,6 +180,74 @@ fn start_link(endpoint: &Endpoint, id: &str, a: &Args) -> Result<Link> {
     Ok(Link::start(options)?)
 }
 
+/// One measured run over `links`: the stats, the seconds it took, and the terminals (with
+/// the STANs they used).
+struct Outcome {
+    stats: Stats,
+    elapsed_s: f64,
+    terminals: Vec<(String, Arc<worker::Terminal>)>,
+    /// A worker that stopped on an error (reported after the STANs are saved: the ones it
+    /// used are spent).
+    failed: Option<anyhow::Error>,
+}
+
+async fn drive(
+    a: &Args,
+    links: &[(String, Link)],
+    mix: Mix,
+    cards: Arc<[Card]>,
+    stans_used: impl Fn(&str) -> Result<u32>,
+    show_bar: bool,
+) -> Result<Outcome> {
+    for (id, link) in links {
+        link.wait_up(10_000)
+            .await
+            .with_context(|| format!("terminal {id} connecting"))?;
+    }
+    let plan = Plan {
+        count: a.count,
+        duration: match (a.count, a.duration) {
+            (Some(_), _) => None,
+            (None, d) => Some(Duration::from_secs_f64(d.unwrap_or(10.0))),
+        },
+        rate_per_s: a.rate,
+    };
+    let shared = Arc::new(Shared::new(plan, mix, cards));
+    let bar = progress::Bar::start(shared.clone(), show_bar);
+    let mut tasks = Vec::new();
+    let mut terminals = Vec::new();
+    for (id, link) in links {
+        let terminal = Arc::new(worker::Terminal::new(id, link.clone(), stans_used(id)?)?);
+        terminals.push((id.clone(), terminal.clone()));
+        for _ in 0..a.in_flight {
+            tasks.push(tokio::spawn(worker::run(terminal.clone(), shared.clone())));
+        }
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await);
+    }
+    let elapsed_s = shared.start.elapsed().as_secs_f64();
+    bar.finish().await;
+    for (_, link) in links {
+        link.close();
+    }
+    let mut stats = Stats::new()?;
+    let mut failed = None;
+    for r in results {
+        match r.context("a bench worker panicked").and_then(|r| r) {
+            Ok(s) => stats.merge(&s)?,
+            Err(e) => failed = Some(e),
+        }
+    }
+    Ok(Outcome {
+        stats,
+        elapsed_s,
+        terminals,
+        failed,
+    })
+}
+
 pub fn run(a: Args) -> Result<ExitCode> {
     let mix = Mix::parse(&a.mix)?;
     if let Some(r) = a.rate
@@ -189,80 +262,85 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let terminal_ids: Vec<String> = (1..=a.terminals).map(setup::bench_terminal_id).collect();
     let (endpoint, cards) = endpoint_and_cards(&a, &terminal_ids)?;
+    let cards: Arc<[Card]> = cards.into();
+    let show_bar = !a.json && std::io::stderr().is_terminal();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let mut links = Vec::new();
-        for id in &terminal_ids {
-            let link = start_link(&endpoint, id, &a)?;
-            links.push((id.clone(), link));
-        }
-        for (id, link) in &links {
-            link.wait_up(10_000)
-                .await
-                .with_context(|| format!("terminal {id} connecting to the gateway"))?;
-        }
-        let plan = Plan {
-            count: a.count,
-            duration: match (a.count, a.duration) {
-                (Some(_), _) => None,
-                (None, d) => Some(Duration::from_secs_f64(d.unwrap_or(10.0))),
-            },
-            rate_per_s: a.rate,
+        let ceiling = match (&a.data, a.ceiling) {
+            (Some(dir), true) => {
+                let pki = link::PkiDir::new(&Layout::new(dir).pki());
+                let echo = ceiling::Echo::start(&pki, a.in_flight as usize).await?;
+                let echo_endpoint = Endpoint {
+                    target: Target::from(echo.addr),
+                    ca: endpoint.ca.clone(),
+                    cert_dir: endpoint.cert_dir.clone(),
+                };
+                let mut links = Vec::new();
+                for id in &terminal_ids {
+                    links.push((id.clone(), start_link(&echo_endpoint, id, &a)?));
+                }
+                let outcome =
+                    drive(&a, &links, mix.clone(), cards.clone(), |_| Ok(0), show_bar).await;
+                echo.stop().await;
+                let outcome =
+                    outcome.context("the ceiling run against the bare TLS echo server")?;
+                if let Some(e) = outcome.failed {
+                    return Err(e.context("the ceiling run against the bare TLS echo server"));
+                }
+                Some(outcome)
+            }
+            (None, true) => bail!("--ceiling needs --data (the echo server uses its certificates)"),
+            (_, false) => None,
         };
-        let shared = Arc::new(Shared::new(plan, mix, cards));
-        let bar = progress::Bar::start(shared.clone(), !a.json && std::io::stderr().is_terminal());
+
         let state_dir = match (&a.state, &a.data) {
             (Some(s), _) => s.clone(),
             (None, Some(d)) => d.join("bench-data"),
             (None, None) => PathBuf::from("bench-state"),
         };
         let stan_store = stans::Store::open(&state_dir)?;
-        let mut tasks = Vec::new();
-        let mut terminals = Vec::new();
-        for (id, link) in &links {
-            let terminal = Arc::new(worker::Terminal::new(
-                id,
-                link.clone(),
-                stan_store.used(id)?,
-            )?);
-            terminals.push((id.clone(), terminal.clone()));
-            for _ in 0..a.in_flight {
-                tasks.push(tokio::spawn(worker::run(terminal.clone(), shared.clone())));
-            }
+        let mut links = Vec::new();
+        for id in &terminal_ids {
+            links.push((id.clone(), start_link(&endpoint, id, &a)?));
         }
-        let mut results = Vec::new();
-        for t in tasks {
-            results.push(t.await);
-        }
-        let elapsed_s = shared.start.elapsed().as_secs_f64();
-        // Saved before any worker's error is reported: the STANs it used are spent.
-        for (id, t) in &terminals {
+        let mut outcome = drive(&a, &links, mix, cards, |id| stan_store.used(id), show_bar).await?;
+        for (id, t) in &outcome.terminals {
             stan_store.save(id, t.stans_used())?;
         }
-        let mut total = Stats::new()?;
-        for r in results {
-            total.merge(&r.context("a bench worker failed")??)?;
-        }
-        bar.finish().await;
-        for (_, link) in &links {
-            link.close();
+        if let Some(e) = outcome.failed.take() {
+            return Err(e);
         }
         let info = RunInfo {
             terminals: terminal_ids.len(),
             in_flight: a.in_flight as usize,
             rate_per_s: a.rate,
             mix: a.mix.clone(),
-            elapsed_s,
+            elapsed_s: outcome.elapsed_s,
         };
+        let total = &outcome.stats;
+        let ceiling_info = ceiling.as_ref().map(|c| {
+            (
+                &c.stats,
+                RunInfo {
+                    elapsed_s: c.elapsed_s,
+                    ..info.clone()
+                },
+            )
+        });
         if a.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&stats::to_json(&total, &info))?
-            );
+            let mut doc = stats::to_json(total, &info);
+            if let Some((c, ci)) = &ceiling_info {
+                doc["ceiling"] = stats::ceiling_json(c, ci);
+                doc["ceiling_ratio"] = stats::ratio(total, &info, c, ci).into();
+            }
+            println!("{}", serde_json::to_string_pretty(&doc)?);
         } else {
-            print!("{}", stats::to_text(&total, &info));
+            print!("{}", stats::to_text(total, &info));
+            if let Some((c, ci)) = &ceiling_info {
+                print!("{}", stats::ceiling_text(total, &info, c, ci));
+            }
         }
         Ok(if total.answered > 0 {
             ExitCode::SUCCESS
@@ -278,7 +356,7 @@ mod tests {
 
     #[test]
     fn bench_cards_have_valid_luhn_pans_in_the_issuers_bin() {
-        // Worked by hand: body 476173800000001, doubled from the right, sums to 56.
+        // Worked by hand: body 476173800000001, doubled from the right, sums to 36.
         assert_eq!(setup::bench_card_pan(1), "4761738000000014");
         // The demo cards' PANs (valid Luhn) come out with their own check digits.
         for card in setup::CARDS {

@@ -81,6 +81,7 @@ impl Stats {
 }
 
 /// The run's settings, as the report repeats them.
+#[derive(Clone)]
 pub struct RunInfo {
     pub terminals: usize,
     pub in_flight: usize,
@@ -189,6 +190,54 @@ pub fn to_text(s: &Stats, info: &RunInfo) -> String {
         out.push_str(&format!("errors by kind: {}\n", list.join(", ")));
     }
     out
+}
+
+fn answers_per_s(s: &Stats, info: &RunInfo) -> f64 {
+    if info.elapsed_s > 0.0 {
+        s.answered as f64 / info.elapsed_s
+    } else {
+        0.0
+    }
+}
+
+/// The real run's answers per second over the ceiling run's.
+pub fn ratio(s: &Stats, info: &RunInfo, ceiling: &Stats, ceiling_info: &RunInfo) -> f64 {
+    let limit = answers_per_s(ceiling, ceiling_info);
+    if limit > 0.0 {
+        answers_per_s(s, info) / limit
+    } else {
+        0.0
+    }
+}
+
+/// The ceiling run: throughput and latency only (the echo server gives no response codes).
+pub fn ceiling_json(c: &Stats, info: &RunInfo) -> Value {
+    let h = &c.latency_us;
+    json!({
+        "elapsed_s": info.elapsed_s,
+        "answered": c.answered,
+        "throughput_per_s": answers_per_s(c, info),
+        "latency_ms": {
+            "p50": q_ms(h, 0.50),
+            "p90": q_ms(h, 0.90),
+            "p99": q_ms(h, 0.99),
+            "p99_9": q_ms(h, 0.999),
+            "max": h.max() as f64 / 1000.0,
+        },
+        "errors": { "by_kind": c.failures },
+    })
+}
+
+pub fn ceiling_text(s: &Stats, info: &RunInfo, c: &Stats, ci: &RunInfo) -> String {
+    let h = &c.latency_us;
+    format!(
+        "ceiling (bare TLS echo, same frames): {:.0} answers/s, p50 {:.3} ms, p99 {:.3} ms\n\
+         this run is {:.1}% of the ceiling\n",
+        answers_per_s(c, ci),
+        q_ms(h, 0.50),
+        q_ms(h, 0.99),
+        100.0 * ratio(s, info, c, ci),
+    )
 }
 
 /// The name a message is counted under.

@@ -41,14 +41,14 @@ pub struct Shared {
     pub plan: Plan,
     pub start: Instant,
     mix: Mix,
-    cards: Vec<Card>,
+    cards: Arc<[Card]>,
     next_seq: AtomicU64,
     /// Transactions finished (answered or failed), for the progress bar.
     pub finished: AtomicU64,
 }
 
 impl Shared {
-    pub fn new(plan: Plan, mix: Mix, cards: Vec<Card>) -> Shared {
+    pub fn new(plan: Plan, mix: Mix, cards: Arc<[Card]>) -> Shared {
         Shared {
             plan,
             start: Instant::now(),
