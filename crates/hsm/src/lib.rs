@@ -23,7 +23,6 @@
 pub mod api;
 mod error;
 mod files;
-mod hex;
 mod master;
 mod random;
 mod soft;

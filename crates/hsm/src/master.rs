@@ -7,7 +7,7 @@ use paysec::mac::cmac::cmac;
 use zeroize::Zeroizing;
 
 use crate::error::HsmError;
-use crate::hex;
+use paysec::hex;
 
 /// Length of the master key in bytes (AES-256).
 pub const MASTER_KEY_LEN: usize = 32;

@@ -25,10 +25,10 @@ use crate::api::{
 };
 use crate::error::HsmError;
 use crate::files::{self, Layout};
-use crate::hex;
 use crate::master::MasterKey;
 use crate::store::{self, SealKeys, StoredKey, check_name};
 use crate::usage::{self, KeyAttributes, MacFamily, Rule, check_kind, strength_bits, usage_code};
+use paysec::hex;
 
 /// A software HSM: keys in a file sealed under a master key in another file.
 ///

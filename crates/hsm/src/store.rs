@@ -27,8 +27,8 @@ use paysec::{KeyAlgorithm, SecretKey};
 use zeroize::Zeroizing;
 
 use crate::error::HsmError;
-use crate::hex;
 use crate::usage::KeyAttributes;
+use paysec::hex;
 
 /// First line of every store file.
 pub(crate) const MAGIC: &str = "posnet-hsm-store 1";

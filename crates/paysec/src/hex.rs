@@ -1,7 +1,7 @@
 //! Hex text for the few places the standards carry binary as ASCII hex (TR-31, KCV display).
 
 /// Upper-case hex of `bytes`.
-pub(crate) fn encode_upper(bytes: &[u8]) -> String {
+pub fn encode_upper(bytes: &[u8]) -> String {
     let digit = |n: u8| char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 });
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -12,7 +12,7 @@ pub(crate) fn encode_upper(bytes: &[u8]) -> String {
 }
 
 /// Value of one ASCII hex digit (either case).
-pub(crate) fn nibble(c: u8) -> Option<u8> {
+pub fn nibble(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'A'..=b'F' => Some(c - b'A' + 10),
@@ -23,7 +23,7 @@ pub(crate) fn nibble(c: u8) -> Option<u8> {
 
 /// Decodes hex text; on failure returns the offset of the first bad character (or the length
 /// when it is odd).
-pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, usize> {
+pub fn decode(text: &[u8]) -> Result<Vec<u8>, usize> {
     if !text.len().is_multiple_of(2) {
         return Err(text.len());
     }

@@ -25,7 +25,7 @@ pub mod cipher;
 pub mod digits;
 pub mod dukpt;
 pub mod emv;
-mod hex;
+pub mod hex;
 pub mod hmac;
 pub mod kcv;
 pub mod key;
