@@ -54,6 +54,9 @@ pub struct Config {
     pub terminals: Vec<Terminal>,
     pub routes: Vec<Route>,
     pub issuers: Vec<IssuerLink>,
+    /// In maintenance every terminal request, echoes and sign-ons included, is answered 90
+    /// (cutoff in process) so terminals and the doctor can tell it from a dead gateway.
+    pub maintenance: bool,
 }
 
 /// The gateway's own certificate and the CA that signs terminal client certificates (PEM files).
@@ -185,6 +188,8 @@ struct RawConfig {
     routes: Vec<RawRoute>,
     #[serde(default, rename = "issuer")]
     issuers: Vec<IssuerLink>,
+    #[serde(default)]
+    maintenance: bool,
 }
 
 #[derive(Deserialize)]
@@ -436,6 +441,7 @@ impl RawConfig {
             terminals,
             routes,
             issuers,
+            maintenance: self.maintenance,
         })
     }
 }
@@ -448,6 +454,8 @@ listen = "127.0.0.1:8583"
 acquirer_id = "10000000001"
 # Append-only journal of reversal advices and batch totals, fsynced. (default "gateway.journal")
 journal = "gateway.journal"
+# Maintenance: every terminal request (echo and sign-on too) is answered 90. (default false)
+maintenance = false
 
 [tls]
 cert = "certs/gateway.crt"            # PEM chain the gateway presents to terminals

@@ -319,6 +319,12 @@ impl Gateway {
             OriginalData::parse(f90)
                 .map_err(|e| refuse(ResponseCode::FORMAT_ERROR, e.to_string()))?;
         }
+        if self.config.maintenance {
+            return Err(refuse(
+                ResponseCode::CUTOFF_IN_PROGRESS,
+                "the gateway is in maintenance",
+            ));
+        }
         match flow {
             Flow::Network => self.network(conn, msg, out),
             Flow::Settlement => self.settle(conn, terminal_id, msg, out),
@@ -326,7 +332,9 @@ impl Gateway {
         }
     }
 
-    /// 0800 from a terminal: sign-on, sign-off and echo are answered 00 here.
+    /// 0800 from a terminal: sign-off and echo are answered 00 here (the terminal's link to the
+    /// gateway works); a sign-on is answered 91 while no issuer link is up, because the
+    /// terminal could not pay anything yet.
     fn network(
         &mut self,
         conn: ConnId,
@@ -335,6 +343,10 @@ impl Gateway {
     ) -> Result<(), Refusal> {
         let code = msg.text(70).unwrap_or_default();
         match code {
+            "001" if !self.links.values().any(|l| l.up) => Err(refuse(
+                ResponseCode::ISSUER_INOPERATIVE,
+                "sign-on while no issuer link is up",
+            )),
             "001" | "002" | "301" => {
                 out.push(Action::ToTerminal {
                     conn,

@@ -200,3 +200,49 @@ fn unreadable_frames() {
     assert!(acts.contains(&Action::CloseTerminal { conn: C2 }));
     warned(&acts, "closed: MTI is not four digits");
 }
+
+#[test]
+fn sign_on_is_91_while_no_issuer_link_is_up_but_echo_stays_00() {
+    let mut gw = gateway();
+    let signon = |stan: &str, code70: &str| {
+        msg(
+            "0800",
+            &[(7, "1114221320"), (11, stan), (41, TERM1), (70, code70)],
+        )
+    };
+    // One link down: the other still carries payments, so sign-on is fine.
+    gw.on_link_down("issuer-a", T0);
+    let acts = gw.on_terminal_request(C1, Some(TERM1), &wire(&signon("000020", "001")), T0);
+    assert_eq!(code(&acts), "00");
+    gw.on_link_down("issuer-b", T0);
+    let acts = gw.on_terminal_request(C1, Some(TERM1), &wire(&signon("000021", "001")), T0);
+    assert_eq!(code(&acts), "91");
+    warned(&acts, "no issuer link is up");
+    // The terminal's own link to the gateway is fine: echo and sign-off are answered 00.
+    for (stan, code70) in [("000022", "301"), ("000023", "002")] {
+        let acts = gw.on_terminal_request(C1, Some(TERM1), &wire(&signon(stan, code70)), T0);
+        assert_eq!(code(&acts), "00", "70 = {code70}");
+    }
+}
+
+#[test]
+fn maintenance_answers_everything_90_and_forwards_nothing() {
+    let text = format!("maintenance = true\n{}", config_text());
+    let mut gw = gateway::Gateway::new(&gateway::Config::from_toml(&text).unwrap());
+    for link in ["issuer-a", "issuer-b"] {
+        gw.on_link_up(link, T0);
+    }
+    let echo = msg(
+        "0800",
+        &[(7, "1114221320"), (11, "000030"), (41, TERM1), (70, "301")],
+    );
+    for m in [echo, purchase("000031", PAN_B)] {
+        let acts = gw.on_terminal_request(C1, Some(TERM1), &wire(&m), T0);
+        assert_eq!(code(&acts), "90", "{}", m.mti());
+        assert!(issuer_msgs(&acts).is_empty());
+        warned(&acts, "maintenance");
+    }
+    // Only an allow-listed terminal learns it: an unknown one is still 58.
+    let acts = gw.on_terminal_request(C1, Some(TERM2), &wire(&purchase("000032", PAN_B)), T0);
+    assert_eq!(code(&acts), "58");
+}

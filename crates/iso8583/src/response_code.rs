@@ -42,6 +42,7 @@ codes! {
     EXCEEDS_FREQUENCY_LIMIT = b"65", "Exceeds withdrawal frequency limit";
     RESPONSE_TOO_LATE = b"68", "Response received too late";
     PIN_TRIES_EXCEEDED = b"75", "Allowable number of PIN tries exceeded";
+    CUTOFF_IN_PROGRESS = b"90", "Cutoff is in process";
     ISSUER_INOPERATIVE = b"91", "Issuer or switch inoperative";
     DUPLICATE_TRANSMISSION = b"94", "Duplicate transmission";
     RECONCILE_ERROR = b"95", "Reconcile error";
