@@ -24,6 +24,7 @@ pub mod api;
 mod error;
 mod files;
 mod master;
+mod pinpad;
 mod random;
 mod soft;
 pub mod store;

@@ -174,7 +174,7 @@ impl SoftHsm {
     }
 
     /// The key `name`, if its usage and mode of use allow `rule`'s command.
-    fn usable(&self, name: &str, rule: &Rule) -> Result<&SecretKey, HsmError> {
+    pub(crate) fn usable(&self, name: &str, rule: &Rule) -> Result<&SecretKey, HsmError> {
         let entry = self.get(name)?;
         if !rule.usages.contains(&entry.header.key_usage) {
             return Err(HsmError::WrongUsage {

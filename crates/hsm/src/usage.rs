@@ -70,6 +70,7 @@ fn default_mode(usage: KeyUsage) -> ModeOfUse {
 /// Short usage names accepted by [`parse_usage`], with the TR-31 code each stands for.
 pub const USAGE_NAMES: &[(&str, &str, &str)] = &[
     ("bdk", "B0", "DUKPT base derivation key"),
+    ("ipek", "B1", "DUKPT initial key of one PIN pad"),
     ("zpk", "P0", "zone PIN key (PIN block encryption)"),
     ("pvk-pvv", "V2", "PIN verification key, Visa PVV"),
     ("pvk-ibm", "V1", "PIN verification key, IBM 3624 offset"),
@@ -96,7 +97,7 @@ pub const USAGE_NAMES: &[(&str, &str, &str)] = &[
     ("dek", "D0", "data encryption key"),
 ];
 
-const KNOWN_NAMES: &str = "bdk, zpk, pvk-pvv, pvk-ibm, cvk, imk-ac, imk-smi, mac-alg1, mac-alg3, mac-cmac, kbpk, kek, dek";
+const KNOWN_NAMES: &str = "bdk, ipek, zpk, pvk-pvv, pvk-ibm, cvk, imk-ac, imk-smi, mac-alg1, mac-alg3, mac-cmac, kbpk, kek, dek";
 
 /// Parses a usage name (`zpk`, `bdk`, ...) or a 2-character TR-31 usage code (`P0`, `B0`, ...).
 pub fn parse_usage(text: &str) -> Result<KeyUsage, HsmError> {
@@ -186,6 +187,13 @@ pub(crate) const DUKPT_DERIVE: Rule = Rule {
     command: "DUKPT key derivation",
     usages: &[KeyUsage::Bdk],
     usages_text: "B0",
+    modes: DERIVE,
+    modes_text: DERIVE_TEXT,
+};
+pub(crate) const PINPAD_DUKPT: Rule = Rule {
+    command: "PIN pad DUKPT",
+    usages: &[KeyUsage::InitialDukptKey],
+    usages_text: "B1",
     modes: DERIVE,
     modes_text: DERIVE_TEXT,
 };
@@ -279,7 +287,7 @@ pub(crate) fn check_kind(
             (tdes16, "a 16-byte TDES key")
         }
         U::EmvMkAc | U::EmvMkSmi | U::EmvMkSmc | U::MacAlg3 => (tdes16, "a 16-byte TDES key"),
-        U::Bdk => (
+        U::Bdk | U::InitialDukptKey => (
             tdes16 || algorithm == KeyAlgorithm::Aes,
             "a 16-byte TDES key or an AES key",
         ),
