@@ -15,6 +15,7 @@
 //! Everything here is pure: bytes in, values out, no I/O.
 
 pub mod aip;
+pub mod apdu;
 pub mod auc;
 pub mod bits;
 pub mod cvm;
