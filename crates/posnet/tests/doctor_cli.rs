@@ -216,3 +216,52 @@ fn flags_without_a_gateway_are_a_usage_error_and_help_has_examples() {
         text(&out)
     );
 }
+
+#[test]
+fn from_the_root_namespace_only_loopback_unless_real_network_is_given() {
+    // The refusal is the root namespace's rule; inside a lab namespace it does not apply.
+    if doctor::probe::guard::namespace_permit().is_ok() {
+        return;
+    }
+    let out = posnet()
+        .args(["doctor", "--host", "198.18.3.20", "--port", "5000"])
+        .args(["--timeout-ms", "200", "--count", "1"])
+        .env_remove("POSNET_REAL_NETWORK")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to send a probe to 198.18.3.20")
+            && err.contains("--real-network")
+            && err.contains("root network namespace"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "probed anyway: {}", text(&out));
+
+    // With the switch the doctor runs from the root namespace (kept on loopback here: a
+    // closed port, so the verdict is the gateway being down, not a refusal).
+    let port = free_port();
+    for (flag, env) in [(true, None), (false, Some("1"))] {
+        let mut cmd = posnet();
+        cmd.args(["doctor", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--timeout-ms", "500", "--json"])
+            .env_remove("POSNET_REAL_NETWORK");
+        if flag {
+            cmd.arg("--real-network");
+        }
+        if let Some(v) = env {
+            cmd.env("POSNET_REAL_NETWORK", v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert_eq!(
+            json(&out)["verdict"]["cause"],
+            "gateway_down",
+            "{}",
+            text(&out)
+        );
+    }
+    let out = posnet().args(["doctor", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--real-network"));
+}

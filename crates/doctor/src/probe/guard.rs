@@ -1,5 +1,7 @@
 //! The lab's safety guard: probes go out only from a network namespace other than the
-//! machine's own, or to loopback. Checked before any socket is opened.
+//! machine's own, or to loopback, unless the operator says this machine IS the terminal
+//! (`posnet doctor --real-network`): a real terminal's network is its root namespace.
+//! Checked before any socket is opened.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -17,7 +19,9 @@ pub enum GuardError {
         path: String,
         source: std::io::Error,
     },
-    #[error("refusing to send a probe to {addr}: only loopback is allowed from here")]
+    #[error(
+        "refusing to send a probe to {addr} from the root network namespace: only loopback is allowed here (lab rule); on a real terminal run `posnet doctor --real-network`"
+    )]
     NotLoopback { addr: IpAddr },
 }
 
@@ -28,12 +32,14 @@ pub enum Permit {
     LabNamespace,
     /// Only 127.0.0.0/8 and ::1 (tests on the host).
     LoopbackOnly,
+    /// The operator declared this machine a real terminal: its own network, any address.
+    RealNetwork,
 }
 
 impl Permit {
     pub fn allows(&self, addr: IpAddr) -> Result<(), GuardError> {
         match self {
-            Permit::LabNamespace => Ok(()),
+            Permit::LabNamespace | Permit::RealNetwork => Ok(()),
             Permit::LoopbackOnly if addr.is_loopback() => Ok(()),
             Permit::LoopbackOnly => Err(GuardError::NotLoopback { addr }),
         }
@@ -74,6 +80,19 @@ pub fn initial_namespace() -> Result<String, GuardError> {
                 Err(first)
             }
         }
+    }
+}
+
+/// The permit for a run: `real_network` (an explicit operator switch) allows the machine's
+/// own network; otherwise only a lab namespace may probe other hosts, and the root namespace
+/// falls back to loopback only. The second value says why the fallback happened.
+pub fn permit_for(real_network: bool) -> (Permit, Option<GuardError>) {
+    if real_network {
+        return (Permit::RealNetwork, None);
+    }
+    match namespace_permit() {
+        Ok(p) => (p, None),
+        Err(e) => (Permit::LoopbackOnly, Some(e)),
     }
 }
 
@@ -141,5 +160,28 @@ mod tests {
                 .allows(IpAddr::V4(Ipv4Addr::new(198, 18, 3, 20)))
                 .is_ok()
         );
+        let refused = p
+            .allows(IpAddr::V4(Ipv4Addr::new(198, 18, 3, 20)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("198.18.3.20") && refused.contains("--real-network"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_real_network_switch_allows_any_address_and_skips_the_namespace_check() {
+        let (p, why) = permit_for(true);
+        assert_eq!(p, Permit::RealNetwork);
+        assert!(why.is_none());
+        assert!(p.allows(IpAddr::V4(Ipv4Addr::new(198, 18, 3, 20))).is_ok());
+        // Without the switch the answer is the namespace's: a lab namespace may probe
+        // anything, the root namespace only loopback (and says why).
+        match permit_for(false) {
+            (Permit::LabNamespace, None) => assert!(namespace_permit().is_ok()),
+            (Permit::LoopbackOnly, Some(_)) => assert!(namespace_permit().is_err()),
+            other => panic!("unexpected permit {other:?}"),
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, anyhow, bail};
 use doctor::facts::{EchoOutcome, EchoSample};
 use doctor::probe::app::AppProbe;
-use doctor::probe::guard::{GuardError, Permit, namespace_permit};
+use doctor::probe::guard::{GuardError, Permit, permit_for};
 use doctor::probe::{Options, run as probe_run};
 use doctor::{Lang, Report, Thresholds};
 use link::echo::{StanCounter, echo_request};
@@ -25,7 +25,12 @@ use link::{Link, LinkError, LinkOptions, LinkState, Target};
                 --cert term.pem --key term.key --interface eth0 --lang zh
 
 With --config the gateway, its CA and the terminal's certificate come from the terminal's
-config; flags given as well override it. The verdict (cause and remedy) comes first, then
+config; flags given as well override it.
+
+Safety: by default the doctor refuses to probe anything but loopback from the machine's own
+(root) network namespace, the network lab's rule; inside a lab namespace it probes freely.
+On a real terminal, whose network IS its root namespace, pass --real-network (or set
+POSNET_REAL_NETWORK=1 in the environment, which the terminal's own error diagnosis honours too). The verdict (cause and remedy) comes first, then
 the evidence per layer. Exit code: 0 only when the verdict is `ok`, 1 for any other
 verdict, 2 when the doctor could not run (bad flags or files, probes refused).")]
 pub struct Args {
@@ -69,6 +74,19 @@ pub struct Args {
     /// Language of the verdict and the evidence.
     #[arg(long, value_name = "en|zh", default_value = "en", value_parser = parse_lang)]
     lang: Lang,
+    /// This machine is a real terminal: probe its own network (the root namespace). Without
+    /// it only loopback may be probed from the root namespace (see "Safety" below).
+    #[arg(long)]
+    real_network: bool,
+}
+
+/// The environment switch equal to `--real-network`, for a terminal's own set-up.
+pub const REAL_NETWORK_ENV: &str = "POSNET_REAL_NETWORK";
+
+/// Whether `POSNET_REAL_NETWORK` is set to a true value (1, true, yes).
+pub fn real_network_from_env() -> bool {
+    std::env::var(REAL_NETWORK_ENV)
+        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -149,19 +167,29 @@ fn options(a: &Args) -> Result<(Options, Option<String>)> {
     Ok((opts, terminal_id))
 }
 
-/// Where probes may go: anywhere from a lab namespace, only loopback from the host's own.
-fn permit() -> (Permit, Option<GuardError>) {
-    match namespace_permit() {
-        Ok(p) => (p, None),
-        Err(e) => (Permit::LoopbackOnly, Some(e)),
+/// Refuses, before any traffic, a target the permit does not allow (an address outside
+/// loopback from the root namespace without `--real-network`), with the reason.
+fn refuse_disallowed(opts: &Options, permit: Permit, why: Option<&GuardError>) -> Result<()> {
+    let hosts = std::iter::once(opts.host.as_str())
+        .chain(opts.secondary.iter().map(|(h, _)| h.as_str()))
+        .filter_map(|h| h.parse::<IpAddr>().ok())
+        .chain(opts.dns.iter().map(|d| IpAddr::V4(*d)));
+    for ip in hosts {
+        if let Err(e) = permit.allows(ip) {
+            return Err(match why {
+                Some(why) => anyhow!("{e} ({why})"),
+                None => anyhow!("{e}"),
+            });
+        }
     }
+    Ok(())
 }
 
 /// Whether the guard lets the link (which resolves names itself) reach `host`.
 fn link_allowed(host: &str, permit: Permit) -> bool {
     match host.parse::<IpAddr>() {
         Ok(ip) => permit.allows(ip).is_ok(),
-        Err(_) => permit == Permit::LabNamespace || host == "localhost",
+        Err(_) => permit != Permit::LoopbackOnly || host == "localhost",
     }
 }
 
@@ -377,11 +405,9 @@ fn is_reset(reason: &str) -> bool {
 
 pub fn run(a: Args) -> Result<ExitCode> {
     let (opts, terminal_id) = options(&a)?;
-    let (permit, refused) = permit();
-    if let Some(why) = &refused {
-        // From the host's own namespace only loopback may be probed (the lab's rule).
-        tracing::debug!("probes limited to loopback: {why}");
-    }
+    let (permit, refused) = permit_for(a.real_network || real_network_from_env());
+    // From the host's own namespace only loopback may be probed (the lab's rule).
+    refuse_disallowed(&opts, permit, refused.as_ref())?;
     let targets_allowed = link_allowed(&opts.host, permit)
         && opts
             .secondary
@@ -590,5 +616,31 @@ mod tests {
         assert!(!link_allowed("198.18.3.20", Permit::LoopbackOnly));
         assert!(!link_allowed("gw.example", Permit::LoopbackOnly));
         assert!(link_allowed("gw.example", Permit::LabNamespace));
+        assert!(link_allowed("gw.example", Permit::RealNetwork));
+        assert!(link_allowed("198.18.3.20", Permit::RealNetwork));
+    }
+
+    #[test]
+    fn outside_loopback_is_refused_before_any_traffic_without_the_switch() {
+        let mut opts = Options::new("198.18.3.20", 5000);
+        let why = GuardError::RootNamespace {
+            ns: "net:[1]".into(),
+        };
+        let e = refuse_disallowed(&opts, Permit::LoopbackOnly, Some(&why))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("198.18.3.20") && e.contains("--real-network") && e.contains("net:[1]"),
+            "{e}"
+        );
+        assert!(refuse_disallowed(&opts, Permit::RealNetwork, None).is_ok());
+        opts.host = "127.0.0.1".into();
+        assert!(refuse_disallowed(&opts, Permit::LoopbackOnly, Some(&why)).is_ok());
+        // A DNS server outside loopback is a probe too.
+        opts.dns = vec![Ipv4Addr::new(198, 18, 2, 53)];
+        let e = refuse_disallowed(&opts, Permit::LoopbackOnly, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("198.18.2.53"), "{e}");
     }
 }
