@@ -2,7 +2,8 @@
 //! holds resolved once, limits kept) plus the issuer's books: every configured card has its
 //! account and opening balance, every transfer a decision made belongs to an approval (its
 //! response code 00, its amount the approved amount), every hold comes from an approved
-//! pre-authorization and its daily-limit hold stands or falls with it.
+//! pre-authorization and its daily-limit hold stands or falls with it. A card's wrong-PIN
+//! count moves under any decision (a 55 counts), or by an operator's reset.
 //!
 //! Reads everything: run it offline or between batches, never on the authorization path.
 
@@ -208,10 +209,10 @@ impl Issuer {
         answers: &mut HashMap<RequestKey, Result<Option<Answered>, String>>,
         audit: &mut IssuerAudit,
     ) -> Result<(), IssuerError> {
-        // Set-up movements come from the config, not from a request.
+        // Set-up movements come from the config, an operator's PIN unblock from no request.
         if matches!(
             t.code,
-            transfer_code::OPENING | transfer_code::LIMIT_FUNDING
+            transfer_code::OPENING | transfer_code::LIMIT_FUNDING | transfer_code::PIN_RESET
         ) {
             return Ok(());
         }
@@ -243,6 +244,11 @@ impl Issuer {
                 return Ok(());
             }
         };
+        // A PIN count moves with declines (55, 75) as well as approvals: it needs a decision,
+        // of any answer, and is no money.
+        if leg == Leg::PinTries && t.code == transfer_code::PIN_TRY {
+            return Ok(());
+        }
         if answer.code != ResponseCode::APPROVED.as_str() {
             audit.violations.push(IssuerViolation::TransferOfDecline {
                 transfer_id: t.id,

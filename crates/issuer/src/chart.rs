@@ -36,6 +36,8 @@ pub mod account_code {
     pub const COUNT_SOURCE: u16 = 30;
     /// A counter (totals count, settlement period, authorization sequence).
     pub const COUNTER: u16 = 31;
+    /// A card's consecutive wrong PINs (credits minus debits).
+    pub const PIN_TRIES: u16 = 32;
 }
 
 /// Transfer codes (the reason for each movement).
@@ -60,6 +62,11 @@ pub mod transfer_code {
     pub const AUTH_SEQUENCE: u16 = 10;
     /// A settlement period closed.
     pub const SETTLEMENT: u16 = 11;
+    /// A wrong PIN counted, or the count cleared by a correct PIN (leg `PinTries` of the
+    /// decision, whatever its answer).
+    pub const PIN_TRY: u16 = 12;
+    /// The count cleared by an operator (no request behind it).
+    pub const PIN_RESET: u16 = 13;
 }
 
 /// Which of a terminal period's four totals.
@@ -177,6 +184,16 @@ impl Chart {
         )
     }
 
+    /// A card's consecutive wrong PIN count.
+    pub fn pin_tries(&self, pan: &str) -> u128 {
+        self.id("pin-tries", &[pan.as_bytes()])
+    }
+
+    /// An operator's reset of a card's PIN count at batch time `now_ns`.
+    pub fn pin_reset_transfer(&self, pan: &str, now_ns: u64) -> u128 {
+        self.id("pin-reset", &[pan.as_bytes(), &now_ns.to_be_bytes()])
+    }
+
     /// The opening-balance transfer of a card.
     pub fn opening_transfer(&self, pan: &str) -> u128 {
         self.id("opening", &[pan.as_bytes()])
@@ -234,6 +251,8 @@ mod tests {
             a.totals("T1", 978, 0, Totals::DebitsAmount),
             a.totals("T1", 978, 0, Totals::CreditsAmount),
             a.totals("T1", 978, 1, Totals::DebitsAmount),
+            a.pin_tries("4111111111111111"),
+            a.pin_reset_transfer("4111111111111111", 1),
         ];
         let unique: std::collections::HashSet<_> = all.iter().collect();
         assert_eq!(unique.len(), all.len());

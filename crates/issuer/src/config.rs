@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -139,6 +139,50 @@ impl TxnKind {
     }
 }
 
+/// How a card's PIN is verified (the issuer stores a reference value, never the PIN).
+#[derive(Clone, PartialEq, Eq)]
+pub enum PinCheck {
+    /// Visa PVV (PIN verification value) under the HSM key `pvk` (usage V2).
+    Pvv {
+        /// The 4-digit PVV.
+        pvv: String,
+        /// PVKI (PIN verification key index), 0 to 9.
+        pvki: u8,
+    },
+    /// IBM 3624 PIN offset under the HSM key `pvk-ibm` (usage V1), decimalisation table
+    /// `0123456789012345`, validation data the 11 rightmost PAN digits before the check digit,
+    /// padded on the right with `F`.
+    Ibm3624 {
+        /// The offset, one digit per PIN digit (4 to 12).
+        offset: String,
+    },
+}
+
+impl std::fmt::Debug for PinCheck {
+    // The reference values are not PINs, but they narrow a PIN search: keep them out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pvv { pvki, .. } => write!(f, "Pvv {{ pvki: {pvki}, pvv: **** }}"),
+            Self::Ibm3624 { offset } => {
+                write!(f, "Ibm3624 {{ offset: <{} digits> }}", offset.len())
+            }
+        }
+    }
+}
+
+/// The `[security]` table: the issuer's HSM and its PIN rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityConfig {
+    /// Folder of the issuer's software HSM (`master.key`, `keys.store`), as written in the
+    /// file; [`Config::resolve_paths`] makes it relative to the config file.
+    pub hsm_dir: PathBuf,
+    /// Consecutive wrong PINs after which a card's PIN transactions are answered 75.
+    pub pin_tries_max: u32,
+}
+
+/// Most consecutive wrong PINs a config may allow before blocking.
+pub const PIN_TRIES_MAX_CEILING: u32 = 99;
+
 /// One test card.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CardConfig {
@@ -158,6 +202,8 @@ pub struct CardConfig {
     pub daily_limit_minor: Option<u64>,
     /// Kinds it may do.
     pub kinds: Vec<TxnKind>,
+    /// How its PIN is verified; `None`: the card has no PIN (field 52 is answered 57).
+    pub pin: Option<PinCheck>,
 }
 
 impl CardConfig {
@@ -195,6 +241,8 @@ pub struct Config {
     pub cards: Vec<CardConfig>,
     /// Merchants.
     pub merchants: Vec<MerchantConfig>,
+    /// The HSM and PIN rules; `None` when the table is absent (no PIN verification).
+    pub security: Option<SecurityConfig>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +264,16 @@ struct RawConfig {
     cards: Vec<RawCard>,
     #[serde(default, rename = "merchant")]
     merchants: Vec<RawMerchant>,
+    #[serde(default)]
+    security: Option<RawSecurity>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    hsm_dir: PathBuf,
+    #[serde(default = "default_pin_tries_max")]
+    pin_tries_max: u64,
 }
 
 #[derive(Deserialize)]
@@ -254,6 +312,12 @@ struct RawCard {
     daily_limit_minor: Option<u64>,
     #[serde(default = "default_kinds")]
     kinds: Vec<TxnKind>,
+    #[serde(default)]
+    pvv: Option<String>,
+    #[serde(default)]
+    pvki: Option<u8>,
+    #[serde(default)]
+    pin_offset: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +349,9 @@ fn default_key() -> PathBuf {
 fn default_client_ca() -> PathBuf {
     "ca.crt".into()
 }
+fn default_pin_tries_max() -> u64 {
+    3
+}
 fn default_status() -> CardStatus {
     CardStatus::Active
 }
@@ -307,6 +374,25 @@ impl Config {
     /// The card with this name.
     pub fn card(&self, name: &str) -> Option<&CardConfig> {
         self.cards.iter().find(|c| c.name == name)
+    }
+
+    /// Makes every relative path (TLS files, `data_dir`, `security.hsm_dir`) relative to
+    /// `base`, the folder of the config file.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let mut paths = vec![
+            &mut self.tls.cert,
+            &mut self.tls.key,
+            &mut self.tls.client_ca,
+            &mut self.data_dir,
+        ];
+        if let Some(security) = self.security.as_mut() {
+            paths.push(&mut security.hsm_dir);
+        }
+        for p in paths {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
     }
 }
 
@@ -365,11 +451,12 @@ impl RawConfig {
                 format!("at most {MERCHANTS_MAX} merchants"),
             ));
         }
+        let security = self.security.map(RawSecurity::check).transpose()?;
         let mut names = HashSet::new();
         let mut pans = HashSet::new();
         let mut cards = Vec::with_capacity(self.cards.len());
         for (i, raw) in self.cards.into_iter().enumerate() {
-            let card = raw.check(i, &bin_ranges)?;
+            let card = raw.check(i, &bin_ranges, security.is_some())?;
             if !names.insert(card.name.clone()) {
                 return Err(invalid(format!("card[{i}].name"), "name used twice"));
             }
@@ -413,12 +500,95 @@ impl RawConfig {
             hold_expiry_s,
             cards,
             merchants,
+            security,
         })
     }
 }
 
+impl RawSecurity {
+    fn check(self) -> Result<SecurityConfig, ConfigError> {
+        if self.hsm_dir.as_os_str().is_empty() {
+            return Err(invalid("security.hsm_dir", "must name a folder"));
+        }
+        let pin_tries_max = u32::try_from(self.pin_tries_max)
+            .ok()
+            .filter(|n| (1..=PIN_TRIES_MAX_CEILING).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "security.pin_tries_max",
+                    format!("must be 1 to {PIN_TRIES_MAX_CEILING}"),
+                )
+            })?;
+        Ok(SecurityConfig {
+            hsm_dir: self.hsm_dir,
+            pin_tries_max,
+        })
+    }
+}
+
+fn digits(text: &str, len: std::ops::RangeInclusive<usize>) -> bool {
+    len.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl RawCard {
-    fn check(self, i: usize, bins: &[BinRange]) -> Result<CardConfig, ConfigError> {
+    fn pin_check(&self, i: usize, has_security: bool) -> Result<Option<PinCheck>, ConfigError> {
+        let key = |field: &str| format!("card[{i}].{field}");
+        let pin = match (&self.pvv, self.pvki, &self.pin_offset) {
+            (None, None, None) => return Ok(None),
+            (Some(_), _, Some(_)) => {
+                return Err(invalid(
+                    key("pin_offset"),
+                    "a card has either a pvv (Visa PVV) or a pin_offset (IBM 3624), not both",
+                ));
+            }
+            (None, Some(_), _) => {
+                return Err(invalid(key("pvki"), "a pvki needs a pvv beside it"));
+            }
+            (Some(pvv), pvki, None) => {
+                if !digits(pvv, 4..=4) {
+                    return Err(invalid(key("pvv"), "must be 4 decimal digits"));
+                }
+                let pvki = pvki.ok_or_else(|| {
+                    invalid(key("pvki"), "missing: a pvv needs its PVKI (0 to 9)")
+                })?;
+                if pvki > 9 {
+                    return Err(invalid(key("pvki"), "must be one digit, 0 to 9"));
+                }
+                PinCheck::Pvv {
+                    pvv: pvv.clone(),
+                    pvki,
+                }
+            }
+            (None, None, Some(offset)) => {
+                if !digits(offset, 4..=12) {
+                    return Err(invalid(key("pin_offset"), "must be 4 to 12 decimal digits"));
+                }
+                PinCheck::Ibm3624 {
+                    offset: offset.clone(),
+                }
+            }
+        };
+        if !has_security {
+            let field = if self.pvv.is_some() {
+                "pvv"
+            } else {
+                "pin_offset"
+            };
+            return Err(invalid(
+                key(field),
+                "PIN verification needs the [security] table (hsm_dir)",
+            ));
+        }
+        Ok(Some(pin))
+    }
+
+    fn check(
+        self,
+        i: usize,
+        bins: &[BinRange],
+        has_security: bool,
+    ) -> Result<CardConfig, ConfigError> {
+        let pin = self.pin_check(i, has_security)?;
         let key = |field: &str| format!("card[{i}].{field}");
         let name_ok = self
             .name
@@ -470,6 +640,7 @@ impl RawCard {
             opening_balance_minor: self.opening_balance_minor,
             daily_limit_minor: self.daily_limit_minor,
             kinds,
+            pin,
         })
     }
 }
@@ -579,6 +750,84 @@ mod tests {
         let err = Config::parse(&card("status = \"misplaced\"")).unwrap_err();
         assert!(
             matches!(&err, ConfigError::Syntax { line: 7, message, .. } if message.contains("misplaced")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn security_and_pin_keys() {
+        let text = format!(
+            "{}\n[security]\nhsm_dir = \"hsm\"\n",
+            card("pvv = \"0123\"\npvki = 1")
+        );
+        let c = Config::parse(&text).unwrap();
+        let security = c.security.clone().unwrap();
+        assert_eq!(security.hsm_dir, PathBuf::from("hsm"));
+        assert_eq!(security.pin_tries_max, 3);
+        assert_eq!(
+            c.cards[0].pin,
+            Some(PinCheck::Pvv {
+                pvv: "0123".into(),
+                pvki: 1
+            })
+        );
+        let dump = format!("{:?}", c.cards[0]);
+        assert!(!dump.contains("0123"), "{dump}");
+        let ibm = format!(
+            "{}\n[security]\nhsm_dir = \"/x\"\npin_tries_max = 5\n",
+            card("pin_offset = \"987654\"")
+        );
+        let mut c = Config::parse(&ibm).unwrap();
+        assert_eq!(c.security.as_ref().unwrap().pin_tries_max, 5);
+        assert_eq!(
+            c.cards[0].pin,
+            Some(PinCheck::Ibm3624 {
+                offset: "987654".into()
+            })
+        );
+        assert_eq!(Config::parse(&card("")).unwrap().cards[0].pin, None);
+        c.resolve_paths(Path::new("/etc/posnet"));
+        assert_eq!(c.security.unwrap().hsm_dir, PathBuf::from("/x"));
+        assert_eq!(c.data_dir, PathBuf::from("/etc/posnet/issuer-data"));
+        let mut c = Config::parse(&text).unwrap();
+        c.resolve_paths(Path::new("/etc/posnet"));
+        assert_eq!(
+            c.security.unwrap().hsm_dir,
+            PathBuf::from("/etc/posnet/hsm")
+        );
+    }
+
+    #[test]
+    fn pin_errors_name_the_key() {
+        let sec = |extra: &str| format!("{}\n[security]\nhsm_dir = \"hsm\"\n", card(extra));
+        assert_eq!(key_of(&card("pvv = \"0123\"\npvki = 1")), "card[0].pvv");
+        assert_eq!(key_of(&card("pin_offset = \"0123\"")), "card[0].pin_offset");
+        assert_eq!(key_of(&sec("pvv = \"0123\"")), "card[0].pvki");
+        assert_eq!(key_of(&sec("pvki = 1")), "card[0].pvki");
+        assert_eq!(key_of(&sec("pvv = \"0123\"\npvki = 10")), "card[0].pvki");
+        assert_eq!(key_of(&sec("pvv = \"012\"\npvki = 1")), "card[0].pvv");
+        assert_eq!(key_of(&sec("pvv = \"01a3\"\npvki = 1")), "card[0].pvv");
+        assert_eq!(key_of(&sec("pin_offset = \"012\"")), "card[0].pin_offset");
+        assert_eq!(
+            key_of(&sec("pin_offset = \"0123456789012\"")),
+            "card[0].pin_offset"
+        );
+        assert_eq!(
+            key_of(&sec("pvv = \"0123\"\npvki = 1\npin_offset = \"1234\"")),
+            "card[0].pin_offset"
+        );
+        assert_eq!(
+            key_of("[security]\nhsm_dir = \"hsm\"\npin_tries_max = 0"),
+            "security.pin_tries_max"
+        );
+        assert_eq!(
+            key_of("[security]\nhsm_dir = \"hsm\"\npin_tries_max = 100"),
+            "security.pin_tries_max"
+        );
+        assert_eq!(key_of("[security]\nhsm_dir = \"\""), "security.hsm_dir");
+        let err = Config::parse("[security]\npin_tries_max = 3").unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Syntax { message, .. } if message.contains("hsm_dir")),
             "{err:?}"
         );
     }

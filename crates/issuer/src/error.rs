@@ -45,6 +45,12 @@ pub enum IssuerError {
         #[source]
         source: iso8583::CodecError,
     },
+    /// No configured card has this name.
+    #[error("no card named {name:?} in the config")]
+    UnknownCard {
+        /// The name asked for.
+        name: String,
+    },
     /// A stored decision cannot be read back.
     #[error("stored decision is unreadable: {what}")]
     CorruptDecision {

@@ -6,17 +6,21 @@
 //! [`ledger::Committer`], an adapter queues frames and runs `handle_batch` on the committer
 //! thread through `Committer::with_ledger`, one call per collected group of frames.
 
+use std::sync::Arc;
+
 use iso8583::{Message, Mti, ResponseCode, Spec, specs};
-use ledger::{Batch, Ledger, Storage};
+use ledger::{Batch, Ledger, Storage, Transfer};
 use sha2::{Digest, Sha256};
 
 use crate::book::{Book, SetUpReport};
+use crate::chart::{COUNT_LEDGER, transfer_code};
 use crate::config::Config;
 use crate::decide::{self, Ctx, Plan};
 use crate::error::IssuerError;
-use crate::key::{Leg, RequestKey, base};
+use crate::key::{Identity, Leg, RequestKey, base};
 use crate::request::{self, Class, Financial, Parsed, Reject};
 use crate::respond::{self, Verdict};
+use crate::security::{Security, zone_control};
 use crate::time::UnixTime;
 
 /// How an answer came about.
@@ -74,15 +78,77 @@ impl Answer {
 pub struct Issuer {
     book: Book,
     spec: Spec,
+    security: Option<Arc<Security>>,
 }
 
 impl Issuer {
-    /// An issuer for a checked config, speaking the default dialect (`iso87-ascii-bbitmap`).
+    /// An issuer for a checked config, speaking the default dialect (`iso87-ascii-bbitmap`),
+    /// without an HSM: a request with a PIN (field 52) is answered 96 (57 for a card without a
+    /// PIN on file), and a key change (0800, 161) 12.
     pub fn new(config: &Config) -> Self {
         Self {
             book: Book::new(config),
             spec: specs::iso87_ascii_bbitmap(),
+            security: None,
         }
+    }
+
+    /// As [`Issuer::new`], verifying PINs and changing zone keys with `security`'s HSM.
+    pub fn with_security(config: &Config, security: Security) -> Self {
+        Self {
+            security: Some(Arc::new(security)),
+            ..Self::new(config)
+        }
+    }
+
+    /// The HSM handle, when there is one.
+    pub fn security(&self) -> Option<&Security> {
+        self.security.as_deref()
+    }
+
+    /// A card's consecutive wrong PINs as committed (0 for an unknown card).
+    pub fn pin_tries<S: Storage>(&self, ledger: &Ledger<S>, pan: &str) -> Result<u64, IssuerError> {
+        let account = ledger.account(self.book.chart.pin_tries(pan))?;
+        Ok(decide::pin::count(account.as_ref()))
+    }
+
+    /// Clears the wrong-PIN count of the card named `card` (an operator's unblock), in its own
+    /// commit; returns the count it had.
+    pub fn reset_pin_tries<S: Storage>(
+        &self,
+        ledger: &mut Ledger<S>,
+        card: &str,
+        now: UnixTime,
+    ) -> Result<u64, IssuerError> {
+        let card =
+            self.book
+                .cards()
+                .find(|c| c.name == card)
+                .ok_or_else(|| IssuerError::UnknownCard {
+                    name: card.to_owned(),
+                })?;
+        let pan = card.pan.reveal();
+        let mut batch = ledger.begin(now.as_ns())?;
+        let id = self.book.chart.pin_tries(pan);
+        let wrong = decide::pin::count(batch.account(id)?.as_ref());
+        if wrong > 0 {
+            let clear = Transfer::single(
+                self.book.chart.pin_reset_transfer(pan, now.as_ns()),
+                id,
+                self.book.chart.count_source(),
+                wrong,
+                COUNT_LEDGER,
+                transfer_code::PIN_RESET,
+            );
+            if let Err(source) = batch.try_apply(&[clear])? {
+                return Err(IssuerError::SetUpTransfer {
+                    what: format!("PIN count reset of card {}", card.name),
+                    source,
+                });
+            }
+        }
+        batch.commit()?;
+        Ok(wrong)
     }
 
     /// The books (cards, merchants, account ids).
@@ -228,6 +294,9 @@ impl Issuer {
         }
         match request::parse(msg) {
             Err(Reject { code, reason }) => self.unrecorded(msg, &Verdict::new(code, reason)),
+            Ok(Parsed::Network(code)) if code == "161" && self.security.is_some() => {
+                self.key_change(batch, msg)
+            }
             Ok(Parsed::Network(code)) => {
                 let verdict = match code.as_str() {
                     "001" => Verdict::new(ResponseCode::APPROVED, "sign-on"),
@@ -242,6 +311,59 @@ impl Issuer {
             }
             Ok(Parsed::Financial(req)) => self.decide_financial(batch, msg, &req),
         }
+    }
+
+    /// 0800 with field 70 = 161: a new zone PIN key, returned under the ZMK in field 48 with
+    /// its generation in field 53. The answer is recorded, so a retry of the same request gets
+    /// the same key rather than making another; a failure (96) is not, so a retry may succeed.
+    fn key_change<S: Storage>(
+        &self,
+        batch: &mut Batch<'_, S>,
+        msg: &Message<'_>,
+    ) -> Result<Answer, IssuerError> {
+        let field = |n| msg.text(n).unwrap_or("");
+        let key = Identity::new(field(32), field(41), field(11), field(7)).network_key();
+        if let Some(first) = batch.decision(&key)? {
+            return Ok(self.replayed(
+                first.response,
+                format!("retry of key change STAN {}: first answer", field(11)),
+            ));
+        }
+        let Some(security) = self.security.as_deref() else {
+            return self.unrecorded(
+                msg,
+                &Verdict::new(ResponseCode::INVALID_TRANSACTION, "no HSM: no key change"),
+            );
+        };
+        let change = match security.change_key() {
+            Ok(change) => change,
+            Err(e) => {
+                let verdict = Verdict::new(
+                    ResponseCode::SYSTEM_MALFUNCTION,
+                    format!("key change failed: {e}"),
+                );
+                return self.unrecorded(msg, &verdict);
+            }
+        };
+        let verdict = Verdict::new(
+            ResponseCode::APPROVED,
+            format!(
+                "key change: zone PIN key generation {} (KCV {}) sent under the ZMK",
+                change.generation, change.kcv
+            ),
+        );
+        let control = zone_control(change.generation);
+        let extra: [(usize, &[u8]); 2] =
+            [(48, change.key_block.as_bytes()), (53, control.as_bytes())];
+        let response = respond::build_with(&self.spec, msg, &verdict, &extra)
+            .map_err(|source| self.encode_error(msg.mti(), source))?;
+        batch.record(key, response.clone(), None)?;
+        Ok(Answer {
+            response: Some(response),
+            code: Some(verdict.code),
+            disposition: Disposition::Decided,
+            reason: verdict.reason,
+        })
     }
 
     fn decide_financial<S: Storage>(
@@ -296,6 +418,7 @@ impl Issuer {
                 spec: &self.spec,
                 now,
                 base: base(&key),
+                security: self.security.as_deref(),
             };
             match req.class {
                 Class::Authorization => decide::authorize(&mut ctx, req)?,

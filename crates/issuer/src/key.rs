@@ -3,7 +3,7 @@
 //! A request key is SHA-256 of the request's identity (acquirer id 32, terminal id 41, STAN 11,
 //! transmission date and time 7), cut to 124 bits and held in the first 16 bytes of the
 //! ledger's 32-byte key (the rest zero). Every transfer a decision makes has the id
-//! `key bits | leg` (leg 1..=14 in the low 4 bits), so the audit can go from any transfer back
+//! `key bits | leg` (leg 1..=15 in the low 4 bits), so the audit can go from any transfer back
 //! to the decision that made it, and a second reversal or completion of the same original
 //! derives the same transfer ids as the first: the ledger itself keeps money from moving twice.
 
@@ -71,11 +71,13 @@ pub enum Leg {
     UndoTotalCount = 13,
     /// Settlement: closes the terminal's totals period.
     Settle = 14,
+    /// The card's wrong-PIN count: one more, or cleared by a correct PIN.
+    PinTries = 15,
 }
 
 impl Leg {
     /// Every leg.
-    pub const ALL: [Leg; 14] = [
+    pub const ALL: [Leg; 15] = [
         Self::Money,
         Self::Limit,
         Self::TotalAmount,
@@ -90,6 +92,7 @@ impl Leg {
         Self::UndoTotalAmount,
         Self::UndoTotalCount,
         Self::Settle,
+        Self::PinTries,
     ];
 
     /// The leg in the low 4 bits of a transfer id.
@@ -128,8 +131,8 @@ pub fn key_of_base(base: u128) -> RequestKey {
     key
 }
 
-/// Id of leg `leg` of the decision whose base is `base`. Never 0 (legs start at 1) and never
-/// `u128::MAX` (legs stop at 14).
+/// Id of leg `leg` of the decision whose base is `base`. Never 0 (legs start at 1); `u128::MAX`
+/// only for leg 15 of the one base whose 124 bits are all ones (a SHA-256 prefix: 2^-124).
 pub fn transfer_id(base: u128, leg: Leg) -> u128 {
     (base & !0xF) | leg as u128
 }
@@ -175,6 +178,20 @@ impl Identity {
         ))
     }
 
+    /// The key a network management request's answer is stored under (apart from financial
+    /// requests, which could share field 41, 11 and 7 with it).
+    pub fn network_key(&self) -> RequestKey {
+        key_from(digest(
+            "network",
+            &[
+                self.acquirer.as_bytes(),
+                self.terminal.as_bytes(),
+                self.stan.as_bytes(),
+                self.transmission.as_bytes(),
+            ],
+        ))
+    }
+
     /// The key of the (acquirer, terminal, STAN, MTI class, UTC day) index that tells a retry
     /// with a new transmission time from a true duplicate.
     pub fn stan_key(&self, mti_class: u8, day: u64) -> RequestKey {
@@ -211,7 +228,7 @@ mod tests {
             assert_ne!(t, u128::MAX);
         }
         assert_eq!(Leg::of_id(b), None);
-        assert_eq!(Leg::of_id(b | 0xF), None);
+        assert_eq!(Leg::of_id(b | 0xF), Some(Leg::PinTries));
     }
 
     #[test]

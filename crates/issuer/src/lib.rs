@@ -30,13 +30,17 @@ pub mod key;
 pub mod pan;
 mod request;
 mod respond;
+pub mod security;
 pub mod server;
 pub mod time;
 
 pub use audit::{IssuerAudit, IssuerViolation};
 pub use book::{Book, SetUpReport};
-pub use config::{CardConfig, CardStatus, Config, ConfigError, MerchantConfig, TxnKind};
+pub use config::{
+    CardConfig, CardStatus, Config, ConfigError, MerchantConfig, PinCheck, SecurityConfig, TxnKind,
+};
 pub use error::IssuerError;
 pub use issuer::{Answer, Disposition, Issuer};
 pub use pan::Pan;
+pub use security::Security;
 pub use time::{Expiry, UnixTime};

@@ -7,6 +7,7 @@ use iso8583::composite::track2::Track2;
 use iso8583::{Message, ResponseCode};
 
 use crate::key::Identity;
+use crate::security::{PinBlock, parse_zone_control};
 
 /// Fields a request must carry at the issuer (docs/protocol.md, "Messages and the fields each
 /// carries"; field 32 is set by the gateway before the issuer sees the message).
@@ -90,6 +91,8 @@ pub(crate) struct Financial {
     pub card: Option<CardInput>,
     pub original: Option<OriginalData>,
     pub totals: Option<BatchTotals>,
+    /// Fields 52 and 53 of an 0100/0200 (ignored on other requests).
+    pub pin: Option<PinBlock>,
 }
 
 /// A request, read.
@@ -181,6 +184,24 @@ fn card_input(msg: &Message<'_>, class: Class) -> Result<CardInput, Reject> {
     })
 }
 
+/// Reads field 52 (8-byte enciphered format 0 PIN block) with the zone key generation of
+/// field 53, which must come with it.
+fn pin_input(msg: &Message<'_>) -> Result<Option<PinBlock>, Reject> {
+    let Some(block) = msg.get(52) else {
+        return Ok(None);
+    };
+    let block = <[u8; 8]>::try_from(block)
+        .map_err(|_| format_error(format!("field 52 is {} bytes, 8 expected", block.len())))?;
+    if !msg.has(53) {
+        return Err(format_error(
+            "field 53 missing: field 52 needs its zone key generation",
+        ));
+    }
+    let generation =
+        parse_zone_control(text(msg, 53)?).map_err(|e| format_error(format!("field 53: {e}")))?;
+    Ok(Some(PinBlock::new(block, generation)))
+}
+
 /// Reads and format-checks a request whose MTI is a request or advice. Unknown MTIs are 12.
 pub(crate) fn parse(msg: &Message<'_>) -> Result<Parsed, Reject> {
     let mti = msg.mti();
@@ -239,6 +260,10 @@ pub(crate) fn parse(msg: &Message<'_>) -> Result<Parsed, Reject> {
     } else {
         None
     };
+    let pin = match class {
+        Class::Authorization => pin_input(msg)?,
+        _ => None,
+    };
     Ok(Parsed::Financial(Box::new(Financial {
         mti,
         class,
@@ -250,5 +275,6 @@ pub(crate) fn parse(msg: &Message<'_>) -> Result<Parsed, Reject> {
         card,
         original,
         totals,
+        pin,
     })))
 }

@@ -37,6 +37,16 @@ pub(crate) fn build(
     request: &Message<'_>,
     verdict: &Verdict,
 ) -> Result<Vec<u8>, CodecError> {
+    build_with(spec, request, verdict, &[])
+}
+
+/// As [`build`], with `extra` fields set last (a key change's 48 and 53).
+pub(crate) fn build_with(
+    spec: &Spec,
+    request: &Message<'_>,
+    verdict: &Verdict,
+    extra: &[(usize, &[u8])],
+) -> Result<Vec<u8>, CodecError> {
     let mti = request.mti().response().unwrap_or(request.mti());
     let mut out = Message::new(mti);
     for field in ECHOED {
@@ -61,6 +71,9 @@ pub(crate) fn build(
     out.set_owned(39, verdict.code.as_bytes())?;
     if let Some(amounts) = &verdict.additional_amounts {
         out.set_owned(54, amounts)?;
+    }
+    for (field, value) in extra {
+        out.set_owned(*field, value)?;
     }
     spec.pack(&out)
 }

@@ -10,7 +10,8 @@ use ledger::{Ledger, Limits, SqliteStorage};
 use link::{PeerInfo, Reply, Server, ServerOptions, Shutdown, Transport};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Config, Disposition, Issuer, IssuerError, UnixTime};
+use crate::security::SecurityError;
+use crate::{Config, Disposition, Issuer, IssuerError, Security, UnixTime};
 
 /// Requests one commit takes at most; more wait for the next one.
 pub const BATCH_MAX: usize = 256;
@@ -33,6 +34,8 @@ pub enum ServeError {
     },
     #[error("setting up the accounts: {0}")]
     SetUp(#[from] IssuerError),
+    #[error("the issuer's HSM: {0}")]
+    Security(#[from] SecurityError),
     #[error("TLS material: {0}")]
     Pki(#[from] link::PkiError),
     #[error("TLS configuration: {0}")]
@@ -137,7 +140,10 @@ pub async fn start(
     listen: Option<&str>,
     shutdown: Shutdown,
 ) -> Result<Running, ServeError> {
-    let issuer = Issuer::new(config);
+    let issuer = match &config.security {
+        Some(security) => Issuer::with_security(config, Security::open(security)?),
+        None => Issuer::new(config),
+    };
     let ledger = open_ledger(&issuer, &config.data_dir)?;
     let identity = link::Identity::load(&config.tls.cert, &config.tls.key)?;
     let client_ca = link::pki::load_certs(&config.tls.client_ca)?;

@@ -19,8 +19,9 @@ use crate::respond::{Verdict, available_balance};
 
 /// Decides an 0100 or 0200. Checks run in this order, the first failing one answers:
 /// processing code (12), amount (13), merchant (03), card number (14), lost/stolen/blocked
-/// (41/43/05), expiry (54), kind allowed (57), currency (12); then the ledger: funds (51)
-/// before the daily limit (61), because the money leg is applied first.
+/// (41/43/05), expiry (54), the PIN when field 52 is present (57/96/75/55, see [`super::pin`]),
+/// kind allowed (57), currency (12); then the ledger: funds (51) before the daily limit (61),
+/// because the money leg is applied first.
 pub(crate) fn authorize<S: Storage>(
     ctx: &mut Ctx<'_, '_, S>,
     req: &Financial,
@@ -95,6 +96,14 @@ pub(crate) fn authorize<S: Storage>(
             ResponseCode::EXPIRED_CARD,
             format!("card {} expired at the end of {expiry} (YYMM)", card.pan),
         ));
+    }
+    if let Some(pin) = req.pin.as_ref()
+        && let Some(verdict) = super::pin::check(ctx, card, pin)?
+    {
+        return Ok(Plan {
+            transfers: Vec::new(),
+            verdict,
+        });
     }
     if !card.allows(kind) {
         return Ok(Plan::answer(

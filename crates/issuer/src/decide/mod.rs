@@ -3,6 +3,7 @@
 
 mod authorize;
 mod complete;
+pub(crate) mod pin;
 mod reverse;
 mod settle;
 
@@ -19,6 +20,7 @@ use crate::chart::{COUNT_LEDGER, transfer_code};
 use crate::config::CardConfig;
 use crate::key::{Leg, transfer_id};
 use crate::respond::Verdict;
+use crate::security::Security;
 use crate::time::UnixTime;
 
 /// What a decision needs: the open batch, the books, the time, and the request's key base.
@@ -29,6 +31,8 @@ pub(crate) struct Ctx<'x, 'b, S: Storage> {
     pub now: UnixTime,
     /// Base of this request's key: its transfers are `base | leg`.
     pub base: u128,
+    /// The HSM, when the issuer verifies PINs.
+    pub security: Option<&'x Security>,
 }
 
 /// Transfers to apply as one, and the verdict when they apply. Without transfers, the verdict

@@ -97,6 +97,8 @@ name = "Corner Shop"
 pub struct Req {
     pub mti: &'static str,
     pub fields: BTreeMap<usize, String>,
+    /// Binary fields (52), packed as given.
+    pub binary: BTreeMap<usize, Vec<u8>>,
 }
 
 impl Req {
@@ -104,6 +106,7 @@ impl Req {
         Self {
             mti,
             fields: BTreeMap::new(),
+            binary: BTreeMap::new(),
         }
     }
 
@@ -112,8 +115,14 @@ impl Req {
         self
     }
 
+    pub fn set_bytes(mut self, field: usize, value: &[u8]) -> Self {
+        self.binary.insert(field, value.to_vec());
+        self
+    }
+
     pub fn without(mut self, field: usize) -> Self {
         self.fields.remove(&field);
+        self.binary.remove(&field);
         self
     }
 
@@ -122,6 +131,9 @@ impl Req {
         let mut m = Message::new(Mti::parse(self.mti).unwrap());
         for (n, v) in &self.fields {
             m.set_owned(*n, v.as_bytes()).unwrap();
+        }
+        for (n, v) in &self.binary {
+            m.set_owned(*n, v).unwrap();
         }
         spec.pack(&m).unwrap()
     }
