@@ -90,12 +90,19 @@ pub fn reversal_advice(original: &Message<'_>, now_ms: UnixMs) -> Result<Message
         acquirer: text(32)?.to_string(),
         forwarder: String::new(),
     };
+    // The issuer knows a request by (acquirer, 41, 11, 7) and the advice repeats the
+    // original's STAN: an advice stamped in the original's own second would be taken for a
+    // repeat of the original and answered with its 0210, reversing nothing.
+    let mut advice_ms = now_ms;
+    if transmission_time(advice_ms) == od.transmission {
+        advice_ms = advice_ms.saturating_add(1_000);
+    }
     let mut m = Message::new(Mti::new(*b"0420").unwrap_or(Mti::ZERO));
     let set = |m: &mut Message<'static>, n: usize, v: &[u8]| {
         m.set_owned(n, v).map_err(|e| format!("field {n}: {e}"))
     };
     set(&mut m, 2, pan.as_bytes())?;
-    set(&mut m, 7, transmission_time(now_ms).as_bytes())?;
+    set(&mut m, 7, transmission_time(advice_ms).as_bytes())?;
     set(&mut m, 25, b"00")?;
     set(&mut m, 90, od.to_field().as_bytes())?;
     for &n in COPIED {
@@ -234,6 +241,15 @@ mod tests {
         .map(|(n, v)| (n, v.to_string()))
         .collect();
         assert_eq!(fields, expected);
+
+        // Made in the original's own second (22:13:20): stamped a second later, so its
+        // identity (acquirer, 41, 11, 7) is never the original's.
+        let same_second = reversal_advice(&purchase(), 1_700_000_000_400).unwrap();
+        assert_eq!(same_second.text(7), Some("1114221321"));
+        assert_eq!(
+            same_second.text(90),
+            Some("020000012311142213200000000123400000000000")
+        );
 
         let mut no_acquirer = purchase();
         no_acquirer.remove(32);
