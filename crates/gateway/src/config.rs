@@ -54,9 +54,28 @@ pub struct Config {
     pub terminals: Vec<Terminal>,
     pub routes: Vec<Route>,
     pub issuers: Vec<IssuerLink>,
+    /// PIN translation and message MACs; `None`: neither (terminals send no PINs or MACs).
+    pub security: Option<Security>,
     /// In maintenance every terminal request, echoes and sign-ons included, is answered 90
     /// (cutoff in process) so terminals and the doctor can tell it from a dead gateway.
     pub maintenance: bool,
+}
+
+/// The gateway's HSM and its keys.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// A software HSM directory (`posnet hsm init`): master.key and keys.store.
+    pub hsm_dir: PathBuf,
+    /// The DUKPT base derivation key (usage B0) the terminals' PIN pads descend from. Every
+    /// terminal message must then carry its KSN (field 62) and a MAC (64/128), or it is
+    /// answered 63 and not processed.
+    #[serde(default = "default_bdk")]
+    pub bdk: String,
+}
+
+fn default_bdk() -> String {
+    "bdk".to_string()
 }
 
 /// The gateway's own certificate and the CA that signs terminal client certificates (PEM files).
@@ -153,6 +172,11 @@ pub struct IssuerLink {
     /// An idle link is tested with an 0800 echo (70 = 301) this often.
     #[serde(default = "default_echo_interval_s")]
     pub echo_interval_s: u64,
+    /// The zone key-encryption key (usage K0) shared with this issuer: after each sign-on the
+    /// gateway asks for a new zone PIN key (0800, 70 = 161), delivered as a TR-31 block under
+    /// it. Without one, the zone PIN key set up in the HSM (`zpk.NAME.000000`) stays.
+    #[serde(default)]
+    pub zmk: Option<String>,
 }
 
 fn default_in_flight_max() -> usize {
@@ -190,6 +214,8 @@ struct RawConfig {
     issuers: Vec<IssuerLink>,
     #[serde(default)]
     maintenance: bool,
+    #[serde(default)]
+    security: Option<Security>,
 }
 
 #[derive(Deserialize)]
@@ -442,6 +468,7 @@ impl RawConfig {
             routes,
             issuers,
             maintenance: self.maintenance,
+            security: self.security,
         })
     }
 }
@@ -485,6 +512,13 @@ cert_cn = "pos-2.shop.example"
 # cert_sha256 = "3f:9a:..."           # optional: pin the exact certificate as well (the core
 #                                     # checks it; the TLS adapter cannot yet and refuses it)
 
+# PIN translation and MACs (default: none). Every terminal message must then carry its DUKPT
+# KSN (field 62) and MAC (64/128), or it is answered 63 and never processed; PIN blocks are
+# translated in the HSM to the issuer link's zone PIN key `zpk.LINK.NNNNNN` (newest wins).
+[security]
+hsm_dir = "hsm"                       # a software HSM (`posnet hsm init`)
+bdk = "bdk"                           # DUKPT base derivation key, usage B0 (default "bdk")
+
 # BIN routing: 6-8 leading PAN digits to an issuer link; the longest matching prefix wins.
 [[route]]
 bin = "476173"
@@ -503,6 +537,8 @@ client_key = "certs/gateway-client.key"
 in_flight_max = 64                    # (default 64)
 request_timeout_ms = 8000             # then 91 to the terminal and a 0420 (default 8000)
 echo_interval_s = 30                  # 0800 echo on an idle link (default 30)
+zmk = "zmk.issuer-a"                  # zone KEK shared with the issuer: new zone PIN key at
+                                      # each sign-on (0800 161, TR-31) (default none)
 
 [[issuer]]
 name = "issuer-b"
@@ -556,6 +592,15 @@ merchant_id = "M1"
         assert_eq!(b.request_timeout_ms, 8000);
         assert_eq!(b.echo_interval_s, 30);
         assert_eq!(c.issuer("issuer-a").unwrap().address, "127.0.0.1:9583");
+        assert_eq!(
+            c.issuer("issuer-a").unwrap().zmk.as_deref(),
+            Some("zmk.issuer-a")
+        );
+        assert_eq!(b.zmk, None);
+        let security = c.security.as_ref().unwrap();
+        assert_eq!(security.hsm_dir, PathBuf::from("hsm"));
+        assert_eq!(security.bdk, "bdk");
+        assert!(!c.maintenance);
     }
 
     #[test]

@@ -27,7 +27,7 @@ const SETTLEMENT: &[usize] = &[3, 7, 11, 12, 13, 41, 42, 49, 74, 76, 86, 88];
 const NETWORK: &[usize] = &[7, 11, 41, 70];
 
 /// Fields a response copies from its request (protocol.md), before adding 38 and 39.
-pub(crate) const ECHO: &[usize] = &[2, 3, 4, 7, 11, 12, 13, 37, 41, 42, 49];
+pub(crate) const ECHO: &[usize] = &[2, 3, 4, 7, 11, 12, 13, 37, 41, 42, 49, 62];
 
 impl Flow {
     /// The flow of a terminal request's MTI; `None` for anything protocol.md does not let a
@@ -92,7 +92,7 @@ mod tests {
         assert!(Flow::Settlement.is_local() && !Flow::Reversal.is_local());
         assert_eq!(
             Flow::Network.echoed().collect::<Vec<_>>(),
-            [2, 3, 4, 7, 11, 12, 13, 37, 41, 42, 49, 70]
+            [2, 3, 4, 7, 11, 12, 13, 37, 41, 42, 49, 62, 70]
         );
     }
 }

@@ -21,6 +21,7 @@ use crate::journal::Record;
 use crate::reply::{answer, format_error};
 use crate::reversal::{AdviceQueue, needs_reversal};
 use crate::routing::RoutingTable;
+use crate::security::{Security, security_control, zone_key_name};
 
 /// A request forwarded to an issuer, awaiting its response.
 #[derive(Debug, Clone)]
@@ -33,12 +34,17 @@ pub(crate) struct Pending {
     pub(crate) deadline_ms: UnixMs,
     /// Whether a timeout would queue a 0420 (its room in the queue is reserved).
     pub(crate) reversible: bool,
+    /// The terminal's KSN (field 62), kept off the issuer hop and put back on the answer so
+    /// the answer can be MACed under it.
+    pub(crate) ksn: Option<String>,
 }
 
 /// A gateway-originated 0800 awaiting its 0810.
 #[derive(Debug, Clone)]
 pub(crate) struct NetworkOutstanding {
     pub(crate) stan: String,
+    /// Field 70 of the 0800: what the 0810 answers.
+    pub(crate) code: String,
     pub(crate) deadline_ms: UnixMs,
 }
 
@@ -51,6 +57,8 @@ pub(crate) struct LinkState {
     pub(crate) in_flight: usize,
     pub(crate) last_activity_ms: UnixMs,
     pub(crate) network: Option<NetworkOutstanding>,
+    /// Generation of the zone PIN key in use on this link (`zpk.LINK.NNNNNN` in the HSM).
+    pub(crate) zone: Option<u32>,
 }
 
 impl LinkState {
@@ -73,6 +81,8 @@ pub struct Gateway {
     pub(crate) batches: Batches,
     /// STAN of the gateway's own 0800s on issuer links.
     pub(crate) network_stan: u32,
+    /// MAC checks and PIN translation; `None` when the configuration has no `[security]`.
+    pub(crate) security: Option<Security>,
 }
 
 /// Why a request is answered by the gateway instead of the issuer.
@@ -140,6 +150,7 @@ impl Gateway {
                         in_flight: 0,
                         last_activity_ms: 0,
                         network: None,
+                        zone: None,
                     },
                 )
             })
@@ -154,6 +165,40 @@ impl Gateway {
             advices: AdviceQueue::default(),
             batches: Batches::new(config.limits.batch_transactions_max),
             network_stan: 0,
+            security: None,
+        }
+    }
+
+    /// Turns on MAC checks and PIN translation with this HSM; each issuer link starts with
+    /// the newest zone PIN key the HSM holds for it.
+    pub fn set_security(&mut self, security: Security) {
+        for (name, link) in self.links.iter_mut() {
+            link.zone = security.zone_generation(name);
+        }
+        self.security = Some(security);
+    }
+
+    /// MACs every answer to a terminal that carries a KSN. Runs last in each entry point, so
+    /// no path can send an answer unsealed.
+    pub(crate) fn seal_answers(&self, out: &mut Vec<Action>) {
+        let Some(security) = &self.security else {
+            return;
+        };
+        let mut failures = Vec::new();
+        for action in out.iter_mut() {
+            if let Action::ToTerminal { message, .. } = action
+                && let Err(e) = security.seal_answer(message)
+            {
+                failures.push(format!(
+                    "answer {} to terminal {:?} STAN {} could not be MACed: {e}",
+                    message.mti(),
+                    message.text(41).unwrap_or(""),
+                    message.text(11).unwrap_or("")
+                ));
+            }
+        }
+        for f in failures {
+            log(out, Level::Error, f);
         }
     }
 
@@ -195,6 +240,7 @@ impl Gateway {
             )),
             Some(flow) => self.handle(conn, peer_terminal_id, flow, msg, now_ms, &mut out),
         };
+
         if let Err(r) = result {
             let who = msg.text(41).unwrap_or("(no field 41)");
             let stan = msg.text(11).unwrap_or("(no field 11)");
@@ -213,6 +259,7 @@ impl Gateway {
                 message: answer(msg, flow, r.code),
             });
         }
+        self.seal_answers(&mut out);
         out
     }
 
@@ -295,6 +342,13 @@ impl Gateway {
                     peer_terminal_id.map_or("no terminal".to_string(), |p| format!("{p:?}"))
                 ),
             ));
+        }
+        // Nothing else is looked at before the MAC holds: a message changed on the way is
+        // answered 63 and never processed.
+        if let Some(security) = &self.security
+            && let Err(why) = security.check_mac(msg)
+        {
+            return Err(refuse(ResponseCode::SECURITY_VIOLATION, why));
         }
         if flow != Flow::Network && msg.text(42) != Some(terminal.merchant_id.as_str()) {
             return Err(refuse(
@@ -521,6 +575,43 @@ impl Gateway {
         forwarded
             .set_owned(32, &self.config.acquirer_id)
             .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e.to_string()))?;
+        // The terminal hop's security fields stay on the terminal hop; a PIN block crosses
+        // only translated to the issuer zone's key.
+        for n in [52, 53, 62, 64, 110, 128] {
+            forwarded.remove(n);
+        }
+        let ksn = msg.text(62).map(str::to_string);
+        if let Some(security) = &self.security {
+            let zone = link.zone.ok_or_else(|| {
+                refuse(
+                    ResponseCode::SYSTEM_MALFUNCTION,
+                    format!("no zone PIN key for issuer link {link_name:?}"),
+                )
+            });
+            let zone_name = zone
+                .as_ref()
+                .ok()
+                .map(|g| (zone_key_name(&link_name, *g), *g));
+            match (msg.has(52) || msg.has(110), zone_name) {
+                (false, _) => {}
+                (true, None) => {
+                    return Err(zone.err().unwrap_or_else(|| {
+                        refuse(ResponseCode::SYSTEM_MALFUNCTION, "no zone PIN key")
+                    }));
+                }
+                (true, Some((name, generation))) => {
+                    let block = security
+                        .translate_pin(msg, &name)
+                        .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e))?;
+                    if let Some(block) = block {
+                        forwarded
+                            .set_owned(52, block)
+                            .and_then(|()| forwarded.set_owned(53, security_control(generation)))
+                            .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e.to_string()))?;
+                    }
+                }
+            }
+        }
         link.in_flight += 1;
         link.last_activity_ms = now_ms;
         let deadline_ms = now_ms.saturating_add(link.config.request_timeout_ms);
@@ -544,6 +635,7 @@ impl Gateway {
                 forwarded,
                 deadline_ms,
                 reversible,
+                ksn,
             },
         );
         Ok(())

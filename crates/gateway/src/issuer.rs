@@ -35,12 +35,13 @@ impl Gateway {
         if mti.is_request() {
             self.issuer_request(link, msg, &mut out);
         } else if mti.class() == 8 {
-            self.network_response(link, msg, &mut out);
+            self.network_response(link, msg, now_ms, &mut out);
         } else if mti.as_bytes() == b"0430" {
             self.advice_response(link, msg, &mut out);
         } else {
             self.response(link, msg, now_ms, &mut out);
         }
+        self.seal_answers(&mut out);
         out
     }
 
@@ -60,7 +61,62 @@ impl Gateway {
         }
     }
 
-    fn network_response(&mut self, link: &str, msg: &Message<'_>, out: &mut Vec<Action>) {
+    /// The issuer's answer to a key change: field 48 holds the new zone PIN key as a TR-31
+    /// block under the zone KEK, field 53 its generation.
+    fn zone_key_arrived(
+        &mut self,
+        link: &str,
+        zmk: &str,
+        msg: &Message<'_>,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(security) = &self.security else {
+            return;
+        };
+        let generation = msg
+            .text(53)
+            .and_then(|t| t.get(2..8))
+            .and_then(|g| g.parse::<u32>().ok());
+        let (Some(generation), Some(block)) = (generation, msg.text(48)) else {
+            log(
+                out,
+                Level::Error,
+                format!(
+                    "issuer link {link:?}: key change answer without field 48 or 53: zone key kept"
+                ),
+            );
+            return;
+        };
+        match security.import_zone_key(link, zmk, generation, block) {
+            Ok(kcv) => {
+                if let Some(state) = self.links.get_mut(link) {
+                    state.zone = Some(generation);
+                }
+                log(
+                    out,
+                    Level::Info,
+                    format!(
+                        "issuer link {link:?}: zone PIN key generation {generation} in use (KCV {kcv})"
+                    ),
+                );
+            }
+            Err(e) => log(
+                out,
+                Level::Error,
+                format!(
+                    "issuer link {link:?}: {e}: zone key generation {generation} refused, old key kept"
+                ),
+            ),
+        }
+    }
+
+    fn network_response(
+        &mut self,
+        link: &str,
+        msg: &Message<'_>,
+        now_ms: UnixMs,
+        out: &mut Vec<Action>,
+    ) {
         let Some(state) = self.links.get_mut(link) else {
             return;
         };
@@ -80,8 +136,19 @@ impl Gateway {
             );
             return;
         }
-        state.network = None;
+        let sent = state.network.take().map(|n| n.code).unwrap_or_default();
         state.in_flight = state.in_flight.saturating_sub(1);
+        let zmk = state.config.zmk.clone();
+        if msg.text(39) == Some("00") {
+            match (sent.as_str(), zmk) {
+                // Signed on: ask for a fresh zone PIN key.
+                ("001", Some(_)) if self.security.is_some() => {
+                    self.send_network(link, "161", now_ms, out);
+                }
+                ("161", Some(zmk)) => self.zone_key_arrived(link, &zmk, msg, out),
+                _ => {}
+            }
+        }
         if msg.text(39) != Some("00") {
             log(
                 out,
@@ -207,6 +274,12 @@ impl Gateway {
                 let _ = reply.set_owned(n, v);
             }
         }
+        if let Some(k) = &p.ksn {
+            let _ = reply.set_owned(62, k);
+        }
+        // The issuer hop's PIN fields never go back to the terminal.
+        reply.remove(52);
+        reply.remove(53);
         if code.is_approved() {
             self.account(&key, &p, msg, out);
         }

@@ -52,6 +52,7 @@ pub mod reply;
 mod restore;
 pub mod reversal;
 pub mod routing;
+pub mod security;
 pub mod server;
 mod timers;
 
@@ -62,3 +63,4 @@ pub use config::{Config, ConfigError};
 pub use gateway::Gateway;
 pub use journal::{JournalError, Record, Replay};
 pub use restore::ReplayError;
+pub use security::Security;

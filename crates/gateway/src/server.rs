@@ -49,6 +49,8 @@ pub enum ServerError {
     Unsupported { key: String, why: String },
     #[error("the core thread could not start: {0}")]
     Thread(std::io::Error),
+    #[error("HSM {dir}: {source}")]
+    Hsm { dir: String, source: hsm::HsmError },
 }
 
 /// A gateway serving in the background.
@@ -121,6 +123,14 @@ pub async fn start(config: &Config, shutdown: Shutdown) -> Result<Started, Serve
     let tls = link::tls::server_config(&identity, Some(&terminal_cas))?;
 
     let mut core = Gateway::new(config);
+    if let Some(security) = &config.security {
+        let soft = hsm::SoftHsm::open(&security.hsm_dir).map_err(|source| ServerError::Hsm {
+            dir: security.hsm_dir.display().to_string(),
+            source,
+        })?;
+        core.set_security(crate::Security::new(soft, &security.bdk, spec.clone()));
+        info!(bdk = %security.bdk, "MACs checked and PINs translated in the HSM");
+    }
     let (journal, opened) = JournalFile::open(&config.journal_path, &mut core)?;
     info!(
         path = %config.journal_path.display(),

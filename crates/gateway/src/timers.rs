@@ -58,6 +58,7 @@ impl Gateway {
             self.send_network(&name, "301", now_ms, &mut out);
         }
         self.send_due_advices(now_ms, &mut out);
+        self.seal_answers(&mut out);
         out
     }
 
@@ -66,6 +67,7 @@ impl Gateway {
     pub fn on_timeout(&mut self, key: &MatchKey, now_ms: UnixMs) -> Vec<Action> {
         let mut out = Vec::new();
         self.expire(key, "the link reported no answer", now_ms, &mut out);
+        self.seal_answers(&mut out);
         out
     }
 
@@ -85,6 +87,7 @@ impl Gateway {
         log(&mut out, Level::Info, format!("issuer link {link:?} is up"));
         self.send_network(link, "001", now_ms, &mut out);
         self.send_due_advices(now_ms, &mut out);
+        self.seal_answers(&mut out);
         out
     }
 
@@ -98,6 +101,7 @@ impl Gateway {
             format!("issuer link {link:?} is down"),
         );
         self.link_down(link, now_ms, &mut out);
+        self.seal_answers(&mut out);
         out
     }
 
@@ -196,9 +200,13 @@ impl Gateway {
                 ),
             }
         }
+        let mut message = answer(&p.forwarded, Some(p.flow), code);
+        if let Some(k) = &p.ksn {
+            let _ = message.set_owned(62, k);
+        }
         out.push(Action::ToTerminal {
             conn: p.conn,
-            message: answer(&p.forwarded, Some(p.flow), code),
+            message,
         });
         if let Some(id) = queued {
             self.try_send_advice(id, now_ms, out);
@@ -283,7 +291,13 @@ impl Gateway {
     }
 
     /// Sends a gateway 0800 (`code` in field 70) on `link` and awaits its 0810.
-    fn send_network(&mut self, link: &str, code: &str, now_ms: UnixMs, out: &mut Vec<Action>) {
+    pub(crate) fn send_network(
+        &mut self,
+        link: &str,
+        code: &str,
+        now_ms: UnixMs,
+        out: &mut Vec<Action>,
+    ) {
         let Some(state) = self.links.get_mut(link) else {
             return;
         };
@@ -300,6 +314,7 @@ impl Gateway {
         state.last_activity_ms = now_ms;
         state.network = Some(NetworkOutstanding {
             stan,
+            code: code.to_string(),
             deadline_ms: now_ms.saturating_add(state.config.request_timeout_ms),
         });
         out.push(Action::ToIssuer {

@@ -32,6 +32,7 @@ mod ebcdic;
 pub mod error;
 pub mod frame;
 pub mod hex;
+pub mod mac;
 pub mod mask;
 pub mod message;
 pub mod mti;

@@ -24,6 +24,7 @@ use crate::conn::{ConnError, FrameReader, FrameWriter, Inbound};
 use crate::echo::{self, StanCounter};
 use crate::frame_buf::frame_limit;
 use crate::matcher::{KeyError, MatchKey, Matcher, Refusal};
+use crate::seal::{Seal, SealToken};
 use crate::shutdown::{Shutdown, ShutdownTrigger, shutdown_pair};
 
 /// Why a request got no response.
@@ -55,6 +56,10 @@ pub enum LinkError {
     NotUp { waited_ms: u64, state: LinkState },
     #[error("link options: {0}")]
     Options(&'static str),
+    #[error("request cannot be sealed (MAC): {0}")]
+    Seal(String),
+    #[error("answer to {key} failed its MAC check ({reason}); treated as no answer")]
+    BadAnswerMac { key: MatchKey, reason: String },
 }
 
 /// Where a link connects: a host name or IP address and a port. For TLS, the host is also
@@ -114,6 +119,14 @@ pub struct LinkOptions {
     pub idle_timeout_ms: Option<u64>,
     pub write_timeout_ms: u64,
     pub echo: Option<EchoOptions>,
+    /// MACs every request (echoes too) and checks every answer; `None` for no MACs.
+    pub seal: Option<Arc<dyn Seal>>,
+}
+
+impl std::fmt::Debug for dyn Seal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Seal")
+    }
 }
 
 impl LinkOptions {
@@ -133,6 +146,7 @@ impl LinkOptions {
             idle_timeout_ms: None,
             write_timeout_ms: 10_000,
             echo: None,
+            seal: None,
         }
     }
 }
@@ -167,8 +181,12 @@ enum Waiter {
         // Released when the request leaves the table (before the caller hears), so the
         // bound counts exactly what is on the wire.
         permit: OwnedSemaphorePermit,
+        /// What the answer's MAC is checked with (when the link has a seal).
+        token: Option<SealToken>,
     },
-    Echo,
+    Echo {
+        token: Option<SealToken>,
+    },
 }
 
 struct Request {
@@ -179,7 +197,7 @@ struct Request {
 
 impl Waiter {
     fn finish(self, outcome: Result<Message<'static>, LinkError>) {
-        if let Waiter::Caller { reply, permit } = self {
+        if let Waiter::Caller { reply, permit, .. } = self {
             drop(permit);
             let _ = reply.send(outcome);
         }
@@ -197,6 +215,7 @@ pub struct Link {
     state: watch::Receiver<LinkState>,
     permits: Arc<Semaphore>,
     spec: Arc<Spec>,
+    seal: Option<Arc<dyn Seal>>,
     in_flight_max: usize,
     frame_max: usize,
     trigger: Arc<ShutdownTrigger>,
@@ -233,6 +252,7 @@ impl Link {
             state,
             permits: Arc::new(Semaphore::new(options.in_flight_max)),
             spec: options.spec.clone(),
+            seal: options.seal.clone(),
             in_flight_max: options.in_flight_max,
             frame_max: frame_limit(&options.framing),
             trigger: Arc::new(trigger),
@@ -278,7 +298,13 @@ impl Link {
             });
         }
         let key = MatchKey::of(message)?;
-        let frame = self.spec.pack(message).map_err(LinkError::Pack)?;
+        let (frame, token) = match &self.seal {
+            None => (self.spec.pack(message).map_err(LinkError::Pack)?, None),
+            Some(seal) => {
+                let (frame, token) = seal.seal(&self.spec, message).map_err(LinkError::Seal)?;
+                (frame, Some(token))
+            }
+        };
         if frame.len() > self.frame_max {
             return Err(LinkError::TooLarge {
                 len: frame.len(),
@@ -296,7 +322,11 @@ impl Link {
         let request = Request {
             key,
             frame,
-            waiter: Waiter::Caller { reply, permit },
+            waiter: Waiter::Caller {
+                reply,
+                permit,
+                token,
+            },
         };
         // The channel holds in_flight_max and each request holds a permit: never full.
         self.requests
@@ -504,7 +534,7 @@ where
                 Ok(Inbound::Message { payload, .. }) => {
                     heard_from_peer = true;
                     last_activity = Instant::now();
-                    deliver(&options.spec, &payload, &mut table, &mut echo_out);
+                    deliver(options, &payload, &mut table, &mut echo_out);
                 }
                 Err(e) => break SessionEnd::Failed {
                     reason: match e {
@@ -519,7 +549,7 @@ where
                 let mut echo_lost = false;
                 for (key, waiter) in table.expire(now) {
                     match waiter {
-                        Waiter::Echo => echo_lost = true,
+                        Waiter::Echo { .. } => echo_lost = true,
                         caller => {
                             debug!(%key, "request timed out");
                             caller.fail(LinkError::Timeout {
@@ -543,8 +573,12 @@ where
                     echo.terminal_id.as_deref(),
                     crate::civil::now_unix_s(),
                 );
-                let (key, frame) = match (MatchKey::of(&message), options.spec.pack(&message)) {
-                    (Ok(key), Ok(frame)) => (key, frame),
+                let packed = match &options.seal {
+                    None => options.spec.pack(&message).map(|f| (f, None)).map_err(|e| e.to_string()),
+                    Some(seal) => seal.seal(&options.spec, &message).map(|(f, t)| (f, Some(t))),
+                };
+                let (key, frame, token) = match (MatchKey::of(&message), packed) {
+                    (Ok(key), Ok((frame, token))) => (key, frame, token),
                     (_, Err(e)) => {
                         warn!(error = %e, "echo cannot be packed in this dialect; echoes off for this connection");
                         echo_on = false;
@@ -556,7 +590,7 @@ where
                         continue;
                     }
                 };
-                if table.insert(key.clone(), Waiter::Echo, Instant::now() + request_timeout).is_ok() {
+                if table.insert(key.clone(), Waiter::Echo { token }, Instant::now() + request_timeout).is_ok() {
                     debug!(%key, "sending echo");
                     echo_out = Some(key);
                     if let Err(e) = writer.send(None, &frame).await {
@@ -605,14 +639,15 @@ where
     ending
 }
 
-/// Hands a received message to the request it answers.
+/// Hands a received message to the request it answers, once its MAC (if the link has a
+/// seal) checks out.
 fn deliver(
-    spec: &Spec,
+    options: &LinkOptions,
     payload: &[u8],
     table: &mut Matcher<Waiter, Instant>,
     echo_out: &mut Option<MatchKey>,
 ) {
-    let message = match spec.unpack(payload) {
+    let message = match options.spec.unpack(payload) {
         Ok(message) => message,
         Err(e) => {
             warn!(error = %e, "unreadable message from the peer; ignored");
@@ -630,9 +665,27 @@ fn deliver(
             return;
         }
     };
-    match table.resolve(&key) {
+    let waiter = table.resolve(&key);
+    let token = match &waiter {
+        Some(Waiter::Caller { token, .. } | Waiter::Echo { token }) => token.as_ref(),
+        None => None,
+    };
+    if let (Some(seal), Some(token)) = (&options.seal, token)
+        && let Err(reason) = seal.check(token, payload, &message)
+    {
+        warn!(%key, %reason, "answer failed its MAC check; treated as no answer");
+        match waiter {
+            Some(caller @ Waiter::Caller { .. }) => {
+                caller.fail(LinkError::BadAnswerMac { key, reason })
+            }
+            Some(Waiter::Echo { .. }) => *echo_out = None,
+            None => {}
+        }
+        return;
+    }
+    match waiter {
         Some(caller @ Waiter::Caller { .. }) => caller.finish(Ok(message.into_owned())),
-        Some(Waiter::Echo) => {
+        Some(Waiter::Echo { .. }) => {
             *echo_out = None;
             match message.text(39) {
                 Some("00") => debug!(%key, "echo answered"),

@@ -140,6 +140,21 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub printer: PrinterTarget,
     pub cards: Vec<TestCard>,
+    /// The PIN pad: PINs enciphered and every message MACed under DUKPT. `None`: no PIN
+    /// entry and no MACs (a gateway that requires them answers 63).
+    pub pinpad: Option<PinPadConfig>,
+}
+
+/// Where the PIN pad keeps its key and which KSN it starts from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinPadConfig {
+    /// A key store (`posnet hsm` layout: master.key + keys.store) holding the initial key.
+    pub dir: PathBuf,
+    /// The initial key's name in that store (TR-31 usage B1).
+    pub key: String,
+    /// The initial KSN (counter 0): 10 bytes (20 hex) for TDES DUKPT, 12 bytes (24 hex) for
+    /// AES DUKPT.
+    pub initial_ksn: Vec<u8>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +180,21 @@ struct RawConfig {
     printer: String,
     #[serde(default, rename = "card")]
     cards: Vec<RawCard>,
+    #[serde(default)]
+    pinpad: Option<RawPinPad>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPinPad {
+    dir: PathBuf,
+    #[serde(default = "d_pinpad_key")]
+    key: String,
+    initial_ksn: String,
+}
+
+fn d_pinpad_key() -> String {
+    "ipek".into()
 }
 
 #[derive(Deserialize)]
@@ -312,7 +342,33 @@ impl Config {
                 card: test_card(c).map_err(|(field, e)| invalid(key(field), e))?,
             });
         }
+        let pinpad = match raw.pinpad {
+            None => None,
+            Some(p) => {
+                if p.dir.as_os_str().is_empty() {
+                    return Err(invalid("pinpad.dir", "must not be empty"));
+                }
+                if p.key.is_empty() {
+                    return Err(invalid("pinpad.key", "must not be empty"));
+                }
+                let ksn = iso8583::hex::decode(&p.initial_ksn)
+                    .ok()
+                    .filter(|k| k.len() == 10 || k.len() == 12)
+                    .ok_or_else(|| {
+                        invalid(
+                            "pinpad.initial_ksn",
+                            "must be 20 hex digits (TDES DUKPT) or 24 (AES DUKPT)",
+                        )
+                    })?;
+                Some(PinPadConfig {
+                    dir: p.dir,
+                    key: p.key,
+                    initial_ksn: ksn,
+                })
+            }
+        };
         Ok(Config {
+            pinpad,
             terminal_id: raw.terminal_id,
             merchant_id: raw.merchant_id,
             merchant_name: raw.merchant_name,
@@ -407,6 +463,14 @@ ca = "certs/ca.pem"
 client_cert = "certs/TERM0001.pem"
 client_key = "certs/TERM0001.key"
 
+# The PIN pad (default: none — no PIN entry, no MACs). Its DUKPT initial key lives in a key
+# store sealed under the store's master key (`posnet hsm init` layout); each message carries
+# the KSN in field 62 and a MAC in field 64/128.
+[pinpad]
+dir = "pinpad"                    # master.key + keys.store
+key = "ipek"                      # the initial key's name (TR-31 usage B1) (default "ipek")
+initial_ksn = "0123456789ABCDEF00000000"   # 24 hex: AES DUKPT; 20 hex: TDES DUKPT
+
 [timeouts]
 connect_ms = 5000                 # (default 5000)
 response_ms = 30000               # then the request is reversed (default 30000)
@@ -449,6 +513,15 @@ mod tests {
             EntryMode::Swiped
         );
         assert_eq!(c.card("mc-keyed").unwrap().entry_mode(), EntryMode::Keyed);
+        let pinpad = c.pinpad.as_ref().unwrap();
+        assert_eq!(pinpad.key, "ipek");
+        assert_eq!(pinpad.initial_ksn.len(), 12);
+        // A KSN of neither length is refused with its key named.
+        let bad = Config::example().replace("0123456789ABCDEF00000000", "0123");
+        assert!(matches!(
+            Config::from_toml(&bad),
+            Err(ConfigError::Invalid { key, .. }) if key == "pinpad.initial_ksn"
+        ));
     }
 
     #[test]

@@ -35,4 +35,14 @@ pub trait Driver {
 
     /// Waits `ms` milliseconds (between reversal repeats).
     fn sleep_ms(&mut self, ms: u64) -> impl Future<Output = ()> + Send;
+
+    /// The PIN pad: the PIN typed for card `pan`, enciphered under a fresh DUKPT KSN. A
+    /// terminal without one refuses.
+    fn encipher_pin(
+        &mut self,
+        _pin: &str,
+        _pan: &str,
+    ) -> Result<crate::pinpad::EncipheredPin, crate::pinpad::PinPadError> {
+        Err(crate::pinpad::PinPadError::NotFitted)
+    }
 }

@@ -23,6 +23,8 @@ pub enum FlowError {
     Journal(#[from] JournalError),
     #[error("request: {0}")]
     Request(#[from] RequestError),
+    #[error("{0}")]
+    PinPad(#[from] crate::pinpad::PinPadError),
     #[error("no approved, uncompleted pre-authorization with RRN or STAN {0:?}")]
     NoOpenPreauth(String),
     #[error("the pre-authorization has no approval code to complete")]
@@ -107,7 +109,19 @@ impl<D: Driver> Terminal<D> {
         card: &Card,
         amount_minor: u64,
     ) -> Result<TransactionResult, FlowError> {
-        self.card_transaction(TxnKind::Purchase, card, amount_minor)
+        self.card_transaction(TxnKind::Purchase, card, amount_minor, None)
+            .await
+    }
+
+    /// A purchase with the PIN the cardholder typed on the PIN pad (enciphered there under
+    /// DUKPT; this flow never sees it again).
+    pub async fn pay_with_pin(
+        &mut self,
+        card: &Card,
+        amount_minor: u64,
+        pin: &str,
+    ) -> Result<TransactionResult, FlowError> {
+        self.card_transaction(TxnKind::Purchase, card, amount_minor, Some(pin))
             .await
     }
 
@@ -116,7 +130,7 @@ impl<D: Driver> Terminal<D> {
         card: &Card,
         amount_minor: u64,
     ) -> Result<TransactionResult, FlowError> {
-        self.card_transaction(TxnKind::Refund, card, amount_minor)
+        self.card_transaction(TxnKind::Refund, card, amount_minor, None)
             .await
     }
 
@@ -125,7 +139,7 @@ impl<D: Driver> Terminal<D> {
         card: &Card,
         amount_minor: u64,
     ) -> Result<TransactionResult, FlowError> {
-        self.card_transaction(TxnKind::PreAuth, card, amount_minor)
+        self.card_transaction(TxnKind::PreAuth, card, amount_minor, None)
             .await
     }
 
@@ -327,13 +341,26 @@ impl<D: Driver> Terminal<D> {
         kind: TxnKind,
         card: &Card,
         amount_minor: u64,
+        pin: Option<&str>,
     ) -> Result<TransactionResult, FlowError> {
+        // The PIN pad first: a PIN it refuses (or no PIN pad) stops the sale before anything
+        // is journaled or sent.
+        let pin_data = match pin {
+            Some(p) => {
+                let pan = card.pan().map_err(RequestError::from)?;
+                Some(self.driver.encipher_pin(p, pan.reveal())?)
+            }
+            None => None,
+        };
         // What is owed goes first: one attempt each, so a down host does not stall the sale.
         self.recover_with(1).await?;
         let now = self.driver.now();
         let stan = self.journal.state().next_stan();
-        let (msg, record) =
+        let (mut msg, record) =
             request::card_request(&self.acceptor, kind, card, amount_minor, stan, &now)?;
+        if let Some(p) = &pin_data {
+            p.apply(&mut msg).map_err(request::RequestError::from)?;
+        }
         self.journal.append(&Record::Sent(record.clone()))?;
         self.exchange(&msg, &record).await
     }

@@ -22,6 +22,7 @@ pub mod driver;
 pub mod flow;
 pub mod journal;
 pub mod net;
+pub mod pinpad;
 pub mod print;
 pub mod request;
 pub mod response;

@@ -10,6 +10,7 @@ use link::{Link, LinkError, LinkOptions, Target};
 use crate::clock::Now;
 use crate::config::Config;
 use crate::driver::{Driver, SendError};
+use crate::pinpad::{EncipheredPin, PinPad, PinPadError};
 
 /// Why the link to the gateway could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,8 @@ pub enum NetError {
     Tls(#[from] link::TlsError),
     #[error("link: {0}")]
     Link(#[from] LinkError),
+    #[error("{0}")]
+    PinPad(#[from] crate::pinpad::PinPadError),
 }
 
 fn target(addr: &str) -> Result<Target, NetError> {
@@ -40,6 +43,7 @@ fn target(addr: &str) -> Result<Target, NetError> {
 /// A driver that sends over TLS to the configured gateways.
 pub struct LinkDriver {
     link: Link,
+    pinpad: Option<Arc<PinPad>>,
     connect_timeout_ms: u64,
     utc_offset_min: i32,
 }
@@ -57,7 +61,16 @@ impl LinkDriver {
         options.tls = Some(link::tls::client_config(&ca, Some(&identity))?);
         options.connect_timeout_ms = config.connect_timeout_ms;
         options.request_timeout_ms = config.response_timeout_ms;
+        let pinpad = match &config.pinpad {
+            Some(p) => Some(Arc::new(PinPad::open(p)?)),
+            None => None,
+        };
+        if let Some(p) = &pinpad {
+            let seal: Arc<dyn link::Seal> = p.clone();
+            options.seal = Some(seal);
+        }
         Ok(LinkDriver {
+            pinpad,
             link: Link::start(options)?,
             connect_timeout_ms: config.connect_timeout_ms,
             utc_offset_min: config.utc_offset_min,
@@ -91,10 +104,13 @@ impl Driver for LinkDriver {
         }
         match self.link.request(request).await {
             Ok(answer) => Ok(answer),
-            // Written, or possibly written: the host may have acted; the flow reverses it.
-            Err(LinkError::Timeout { .. } | LinkError::Disconnected { .. }) => {
-                Err(SendError::Timeout)
-            }
+            // Written, or possibly written: the host may have acted; the flow reverses it. An
+            // answer whose MAC fails is no answer: whatever it says cannot be trusted.
+            Err(
+                LinkError::Timeout { .. }
+                | LinkError::Disconnected { .. }
+                | LinkError::BadAnswerMac { .. },
+            ) => Err(SendError::Timeout),
             // Every other refusal happens before a byte is written: the host cannot have acted.
             Err(_) => Err(SendError::Unreachable),
         }
@@ -113,6 +129,13 @@ impl Driver for LinkDriver {
 
     async fn sleep_ms(&mut self, ms: u64) {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+
+    fn encipher_pin(&mut self, pin: &str, pan: &str) -> Result<EncipheredPin, PinPadError> {
+        match &self.pinpad {
+            Some(p) => p.encipher_pin(pin, pan),
+            None => Err(PinPadError::NotFitted),
+        }
     }
 }
 
