@@ -1,0 +1,359 @@
+//! Offline data authentication: certificate recovery with the test PKI (EMV Book 2 formats),
+//! and SDA, DDA and CDA through the whole kernel with their TVR bits on failure.
+//!
+//! No published EMV certificate with its CA private key exists to reuse, so the vectors are
+//! made here: `kernel_fake/keys.rs` holds fixed openssl-generated keys and
+//! `kernel_fake/pki.rs` lays the certificates out byte by byte as Book 2 tables 6, 7, 14, 17
+//! and 19 specify, independently of the kernel's parser.
+
+mod kernel_fake;
+
+use emv::apdu::Command;
+use emv::kernel::oda::{self, OdaError};
+use emv::kernel::{Date, TransactionResult};
+use kernel_fake::keys::*;
+use kernel_fake::pki;
+use kernel_fake::*;
+
+const UN: u32 = 0x1122_3344;
+const TODAY: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 24,
+};
+
+#[test]
+fn issuer_and_icc_keys_recover() {
+    let (cert, remainder) = pki::issuer_certificate("1228", "541333");
+    let issuer =
+        oda::recover_issuer_key(&pki::capk(), &cert, &remainder, &[3], &hex(PAN), TODAY).unwrap();
+    assert_eq!(issuer.modulus, hex(ISSUER_N));
+    assert_eq!(issuer.exponent, vec![3]);
+
+    let static_data = hex("5A085413330089600010");
+    let (icc_cert, icc_rem) = pki::icc_certificate("1228", &static_data);
+    let icc = oda::recover_icc_key(
+        &issuer,
+        &icc_cert,
+        &icc_rem,
+        &[3],
+        &static_data,
+        &hex(PAN),
+        TODAY,
+    )
+    .unwrap();
+    assert_eq!(icc.modulus, hex(ICC_N));
+
+    assert_eq!(
+        oda::verify_ssad(&issuer, &pki::ssad(&static_data), &static_data),
+        Ok([0xDA, 0xC1])
+    );
+    let sdad = pki::sdad_dda(&hex("A1B2C3D4"), &hex("11223344"));
+    assert_eq!(
+        oda::verify_dda(&icc, &sdad, &hex("11223344")),
+        Ok(hex("A1B2C3D4"))
+    );
+    assert_eq!(
+        oda::verify_dda(&icc, &sdad, &hex("11223345")),
+        Err(OdaError::Hash {
+            what: "DDA signed dynamic application data"
+        })
+    );
+}
+
+#[test]
+fn certificate_checks() {
+    let (cert, remainder) = pki::issuer_certificate("1028", "541333");
+    // Expired at the end of October 2026.
+    let (old, old_rem) = pki::issuer_certificate("1026", "541333");
+    assert_eq!(
+        oda::recover_issuer_key(&pki::capk(), &old, &old_rem, &[3], &hex(PAN), TODAY),
+        Err(OdaError::Expired {
+            what: "issuer public key certificate"
+        })
+    );
+    // Issuer identifier of another BIN.
+    let (other, other_rem) = pki::issuer_certificate("1228", "411111");
+    assert_eq!(
+        oda::recover_issuer_key(&pki::capk(), &other, &other_rem, &[3], &hex(PAN), TODAY),
+        Err(OdaError::Pan {
+            what: "issuer public key certificate"
+        })
+    );
+    // Wrong remainder: the hash no longer matches.
+    let mut bad_rem = remainder.clone();
+    bad_rem[0] ^= 1;
+    assert_eq!(
+        oda::recover_issuer_key(&pki::capk(), &cert, &bad_rem, &[3], &hex(PAN), TODAY),
+        Err(OdaError::Hash {
+            what: "issuer public key certificate"
+        })
+    );
+    // A flipped certificate bit garbles the whole recovered block.
+    let mut bad = cert.clone();
+    bad[40] ^= 0x10;
+    assert!(matches!(
+        oda::recover_issuer_key(&pki::capk(), &bad, &remainder, &[3], &hex(PAN), TODAY),
+        Err(OdaError::Format { .. } | OdaError::Hash { .. })
+    ));
+    assert_eq!(
+        oda::recover_issuer_key(&pki::capk(), &cert[1..], &remainder, &[3], &hex(PAN), TODAY),
+        Err(OdaError::SignatureLength {
+            key: "CA public key",
+            signature_len: 127,
+            modulus_len: 128
+        })
+    );
+    assert_eq!(
+        oda::recover_issuer_key(
+            &pki::capk(),
+            &[0xFF; 128],
+            &remainder,
+            &[3],
+            &hex(PAN),
+            TODAY
+        ),
+        Err(OdaError::SignatureTooLarge {
+            key: "CA public key"
+        })
+    );
+}
+
+/// A card with the ODA data objects: record 1 (signed) holds the usual data, record 2 the
+/// certificates. AIP `aip`; `icc` adds the ICC certificate for DDA/CDA.
+fn oda_card(aip: &str, icc: bool, tamper_static: bool) -> FakeCard {
+    let iacs = [
+        t(0x9F0E, &hex("0000000000")),
+        t(0x9F0F, &hex("0000008000")),
+        t(0x9F0D, &hex("0000008000")),
+        t(0x9F4A, &[0x82]),
+    ]
+    .concat();
+    let record1_value = record1("271231", "00000000 00000000 1F00", &iacs);
+    let static_data = [record1_value.clone(), hex(aip)].concat();
+    let (issuer_cert, issuer_rem) = pki::issuer_certificate("1228", "541333");
+    let mut record2 = [
+        t(0x8F, &[pki::CAPK_INDEX]),
+        t(0x90, &issuer_cert),
+        t(0x92, &issuer_rem),
+        t(0x9F32, &[3]),
+        t(0x93, &pki::ssad(&static_data)),
+    ]
+    .concat();
+    if icc {
+        let (icc_cert, icc_rem) = pki::icc_certificate("1228", &static_data);
+        record2.extend(
+            [
+                t(0x9F46, &icc_cert),
+                t(0x9F47, &[3]),
+                t(0x9F48, &icc_rem),
+                t(0x9F49, &hex("9F3704")),
+            ]
+            .concat(),
+        );
+    }
+    let mut signed_record = record1_value;
+    if tamper_static {
+        // The effective date differs from what the issuer signed.
+        let at = signed_record
+            .windows(3)
+            .position(|w| w == [0x5F, 0x25, 0x03])
+            .unwrap();
+        signed_record[at + 3] ^= 0x01;
+    }
+    let mut card = FakeCard::new();
+    card.selects
+        .insert(hex(AID), [[fci(AID, ""), hex("9000")].concat()].into());
+    card.gpo = [t(0x80, &hex(&format!("{aip} 08010201"))), hex("9000")].concat();
+    card.records
+        .insert((1, 1), [t(0x70, &signed_record), hex("9000")].concat());
+    card.records
+        .insert((1, 2), [t(0x70, &record2), hex("9000")].concat());
+    card
+}
+
+fn tc_answer() -> GenAc {
+    gen_ac(ac_format1(0x40, "0008", "C1C2C3C4C5C6C7C8"))
+}
+
+#[test]
+fn sda_passes() {
+    let mut card = oda_card("5800", false, false);
+    card.generate_ac.push_back(tc_answer());
+    let r = run(
+        config(),
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    // SDA selected, nothing failed.
+    assert_eq!(r.outcome.tvr.to_hex(), "0200000000");
+    assert_eq!(r.outcome.tsi.to_hex(), "E800");
+    assert_eq!(r.outcome.result, TransactionResult::ApprovedOffline);
+}
+
+#[test]
+fn sda_fails_on_changed_static_data() {
+    let mut card = oda_card("5800", false, true);
+    card.generate_ac.push_back(tc_answer());
+    let mut config = config();
+    config.aids[0].tac_denial = emv::tvr::Tvr::from_bytes([0x40, 0, 0, 0, 0]);
+    card.generate_ac.clear();
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x00, "0008", "C1C2C3C4C5C6C7C8")));
+    let r = run(
+        config,
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    assert_eq!(r.outcome.tvr.to_hex(), "4200000000");
+    assert_eq!(r.outcome.tsi.to_hex(), "E800");
+    assert_eq!(r.outcome.result, TransactionResult::DeclinedOffline);
+}
+
+#[test]
+fn sda_fails_without_the_capk() {
+    let mut card = oda_card("5800", false, false);
+    card.generate_ac.push_back(tc_answer());
+    let mut config = config();
+    config.capks.clear();
+    let r = run(
+        config,
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    assert_eq!(r.outcome.tvr.to_hex(), "4200000000");
+}
+
+fn dda_signer(number: &'static str, good: bool) -> InternalAuth {
+    Box::new(move |ddol_data: &[u8]| {
+        let signed = if good {
+            ddol_data.to_vec()
+        } else {
+            hex("00000000")
+        };
+        [t(0x80, &pki::sdad_dda(&hex(number), &signed)), hex("9000")].concat()
+    })
+}
+
+#[test]
+fn dda_passes() {
+    let mut card = oda_card("3800", true, false);
+    card.internal_authenticate = Some(dda_signer("0A0B0C0D", true));
+    card.generate_ac.push_back(tc_answer());
+    let r = run(
+        config(),
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    assert_eq!(r.apdus[5], apdus(&["00880000 04 11223344 00"])[0]);
+    assert_eq!(r.outcome.tvr.to_hex(), "0000000000");
+    assert_eq!(r.outcome.tsi.to_hex(), "E800");
+    assert_eq!(r.outcome.result, TransactionResult::ApprovedOffline);
+}
+
+#[test]
+fn dda_fails_on_a_bad_signature() {
+    let mut card = oda_card("3800", true, false);
+    card.internal_authenticate = Some(dda_signer("0A0B0C0D", false));
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x00, "0008", "C1C2C3C4C5C6C7C8")));
+    let mut config = config();
+    config.aids[0].tac_denial = emv::tvr::Tvr::from_bytes([0x08, 0, 0, 0, 0]);
+    let r = run(
+        config,
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    assert_eq!(r.outcome.tvr.to_hex(), "0800000000");
+    assert_eq!(r.outcome.result, TransactionResult::DeclinedOffline);
+}
+
+#[test]
+fn dda_fails_when_the_icc_certificate_does_not_match_the_static_data() {
+    let mut card = oda_card("3800", true, true);
+    card.internal_authenticate = Some(dda_signer("0A0B0C0D", true));
+    card.generate_ac.push_back(tc_answer());
+    let r = run(
+        config(),
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    // No INTERNAL AUTHENTICATE once the ICC key cannot be recovered.
+    assert!(r.apdus.iter().all(|a| !a.starts_with("0088")));
+    assert_eq!(r.outcome.tvr.to_hex(), "0800000000");
+}
+
+/// A GENERATE AC answer in format 2 with a CDA signature over the command's CDOL1 data.
+fn cda_answer(cid: u8, good: bool) -> GenAc {
+    Box::new(move |command: &Command| {
+        let ac = hex("C1C2C3C4C5C6C7C8");
+        let tlvs = [
+            t(0x9F27, &[cid]),
+            t(0x9F36, &hex("0008")),
+            t(0x9F26, &ac),
+            t(0x9F10, &hex("0110A00000")),
+        ]
+        .concat();
+        // No PDOL: the hash covers CDOL1 data and the answer's other TLVs.
+        let mut transaction_data = [command.data.clone(), tlvs.clone()].concat();
+        if !good {
+            transaction_data[0] ^= 1;
+        }
+        let un = &command.data[command.data.len() - 4..];
+        let sdad = pki::sdad_cda(cid, &ac, &transaction_data, un);
+        [t(0x77, &[tlvs, t(0x9F4B, &sdad)].concat()), hex("9000")].concat()
+    })
+}
+
+#[test]
+fn cda_passes() {
+    let mut card = oda_card("1901", true, false);
+    card.generate_ac.push_back(cda_answer(0x40, true));
+    let r = run(
+        config(),
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    // TC with a CDA signature requested: P1 = 50.
+    assert!(r.apdus[5].starts_with("80AE5000"), "{}", r.apdus[5]);
+    assert_eq!(r.outcome.tvr.to_hex(), "0000000000");
+    assert_eq!(r.outcome.tsi.to_hex(), "E800");
+    assert_eq!(r.outcome.result, TransactionResult::ApprovedOffline);
+    assert_eq!(
+        r.outcome.cryptogram,
+        Some(hex("C1C2C3C4C5C6C7C8").try_into().unwrap())
+    );
+}
+
+#[test]
+fn cda_fails_on_a_bad_transaction_hash() {
+    let mut card = oda_card("1901", true, false);
+    card.generate_ac.push_back(cda_answer(0x40, false));
+    let r = run(
+        config(),
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    assert_eq!(r.outcome.tvr.to_hex(), "0400000000");
+    assert_eq!(r.outcome.result, TransactionResult::DeclinedOffline);
+    assert!(matches!(
+        r.outcome.reason,
+        Some(emv::kernel::Reason::CdaFailed(OdaError::Hash { .. }))
+    ));
+}
