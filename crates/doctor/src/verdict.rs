@@ -317,6 +317,24 @@ fn judge_dns(d: &DnsFacts, facts: &Facts) -> Option<Finding> {
         let sign = dns_failure_sign(&s.lookup).unwrap_or(Sign::NxDomain);
         return finding(Cause::DnsName, Layer::Dns, sign, ev);
     }
+    // Every server unreachable because our own next hop is silent (no answer to ARP, so no
+    // router reported anything): the gateway setting is wrong, not the DNS servers.
+    let silent_next_hop = |s: &crate::facts::DnsServerFacts| {
+        matches!(
+            &s.lookup,
+            DnsOutcome::Unreachable {
+                reason: NetError::HostUnreachable { icmp_from: None }
+            }
+        ) && !on_link(facts.interface.as_ref(), s.server)
+    };
+    if let Some(gw) = facts.ip.as_ref().and_then(|i| i.default_gateway)
+        && d.servers.iter().all(silent_next_hop)
+    {
+        ev.dns_server = Some(first.server);
+        ev.gateway = Some(gw);
+        ev.interface = facts.interface.as_ref().map(|i| i.name.clone());
+        return finding(Cause::WrongGateway, Layer::Ip, Sign::NextHopSilent, ev);
+    }
     ev.dns_server = Some(first.server);
     ev.detail = dns_detail(&first.lookup);
     if let DnsOutcome::Unreachable { reason } = &first.lookup {
@@ -324,6 +342,11 @@ fn judge_dns(d: &DnsFacts, facts: &Facts) -> Option<Finding> {
     }
     let sign = dns_failure_sign(&first.lookup).unwrap_or(Sign::DnsBadReply);
     finding(Cause::DnsServer, Layer::Dns, sign, ev)
+}
+
+/// Whether `ip` is in a subnet of the interface (reached without a router).
+fn on_link(iface: Option<&InterfaceFacts>, ip: Ipv4Addr) -> bool {
+    iface.is_some_and(|i| i.ipv4.iter().any(|a| a.contains(ip)))
 }
 
 fn judge_tcp(tcp: &[TcpFacts], iface: Option<&InterfaceFacts>) -> Option<Finding> {

@@ -193,7 +193,17 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
                 format!("检查DNS服务器地址：{dns} 没有应答。{settings_zh}；如果设置正确，联系网络运营商"),
             ),
         ),
-        Sign::DnsRefused | Sign::DnsServerError | Sign::DnsBadReply => (
+        Sign::DnsRefused => (
+            (
+                format!("The DNS server {dns} refused to look up {name} (answer REFUSED)"),
+                format!("Check the DNS server address: {dns} refused to serve this POS. {settings_en}; if it is right, contact the network carrier"),
+            ),
+            (
+                format!("DNS服务器 {dns} 拒绝解析 {name}（应答 REFUSED）"),
+                format!("检查DNS服务器地址：{dns} 拒绝为本POS机服务。{settings_zh}；如果设置正确，联系网络运营商"),
+            ),
+        ),
+        Sign::DnsServerError | Sign::DnsBadReply => (
             (
                 format!("The DNS server {dns} refuses or fails to look up {name}"),
                 format!("Check the DNS server address: {dns} will not serve this POS. {settings_en}; if it is right, contact the network carrier"),

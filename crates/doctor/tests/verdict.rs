@@ -246,6 +246,59 @@ fn wrong_gateway_when_next_hop_is_silent() {
 }
 
 #[test]
+fn wrong_gateway_when_every_dns_server_is_behind_a_silent_next_hop() {
+    // The lab's wrong_gateway: the default route points at an address nobody has, so the
+    // DNS query fails first, with the local stack's host-unreachable (no router spoke).
+    let mut f = healthy();
+    let silent = DnsOutcome::Unreachable {
+        reason: NetError::HostUnreachable { icmp_from: None },
+    };
+    dns_lookup(&mut f, silent.clone());
+    f.dns.as_mut().unwrap().servers[0].nonce_lookup = None;
+    f.ip.as_mut().unwrap().default_gateway = Some(Ipv4Addr::new(198, 18, 1, 254));
+    f.tcp.clear();
+    f.tls = None;
+    f.app = None;
+    f.path = None;
+    expect(&f, Cause::WrongGateway, Layer::Ip, "198.18.1.254");
+    // A DNS server on the terminal's own subnet that is silent is the server's fault.
+    let mut on_link = f.clone();
+    on_link.dns.as_mut().unwrap().servers[0].server = Ipv4Addr::new(198, 18, 1, 53);
+    expect(&on_link, Cause::DnsServer, Layer::Dns, "198.18.1.53");
+    // A router that reports the server unreachable proves the next hop works.
+    let mut routed = f.clone();
+    dns_lookup(
+        &mut routed,
+        DnsOutcome::Unreachable {
+            reason: NetError::HostUnreachable {
+                icmp_from: Some(ROUTER),
+            },
+        },
+    );
+    expect(&routed, Cause::DnsServer, Layer::Dns, "198.18.2.53");
+}
+
+#[test]
+fn a_refusing_dns_server_is_said_to_refuse() {
+    let mut f = healthy();
+    dns_lookup(&mut f, DnsOutcome::Refused);
+    f.dns.as_mut().unwrap().servers[0].nonce_lookup = None;
+    expect(&f, Cause::DnsServer, Layer::Dns, "REFUSED");
+    let en = Report::new(f.clone(), &Thresholds::default(), Lang::En);
+    assert!(
+        en.verdict
+            .summary
+            .contains("refused to look up gw.posnet.test")
+    );
+    let zh = Report::new(f, &Thresholds::default(), Lang::Zh);
+    assert!(
+        zh.verdict.summary.contains("拒绝解析"),
+        "{}",
+        zh.verdict.summary
+    );
+}
+
+#[test]
 fn dns_server_failures() {
     for (o, needle) in [
         (DnsOutcome::Timeout { waited_ms: 2000 }, "2000 ms"),

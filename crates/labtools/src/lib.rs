@@ -1,0 +1,21 @@
+//! Helpers for posnet's network lab (`lab/run`). Each binary does one job inside a lab
+//! namespace and is bounded in time and work:
+//!
+//! - `labpki DIR`: the lab's CA, the gateway's and issuer's server certificate (for the lab
+//!   names), the terminal's and the gateway's client certificates, and three rogue server
+//!   certificates (self-signed, wrong name, expired) for the TLS scenarios.
+//! - `portal --listen IP:PORT --seconds N`: a captive portal: answers anything with a plain
+//!   HTTP redirect, as a suspended line's operator does.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![forbid(unsafe_code)]
+
+pub mod args;
+pub mod rogue;
