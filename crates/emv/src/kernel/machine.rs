@@ -12,6 +12,9 @@ use crate::cvm::CvmList;
 use crate::tlv::Tag;
 use crate::tvr::{Tsi, Tvr};
 
+/// Most response bytes gathered through 61xx / GET RESPONSE for one command.
+const MAX_RESPONSE_BYTES: usize = 4096;
+
 /// A caller error: an input the kernel was not waiting for.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -199,6 +202,15 @@ impl Kernel {
         // T=0 case 4 and wrong-Le procedure (EMV Book 1 section 9.3.1).
         if let Some(len) = response.sw.response_bytes_available() {
             self.pending_data.extend_from_slice(&response.data);
+            // A card that keeps announcing more bytes must not keep the kernel forever.
+            if self.pending_data.len() > MAX_RESPONSE_BYTES {
+                self.pending_data.clear();
+                let step = self.step_name();
+                return Ok(self.terminate(Reason::Malformed {
+                    step,
+                    detail: format!("more than {MAX_RESPONSE_BYTES} bytes through GET RESPONSE"),
+                }));
+            }
             return Ok(self.send_raw(apdu::get_response(len)));
         }
         if let Some(le) = response.sw.le_to_use()

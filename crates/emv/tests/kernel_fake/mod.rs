@@ -119,6 +119,8 @@ pub struct FakeCard {
     pub generate_ac: VecDeque<GenAc>,
     pub external_authenticate: Vec<u8>,
     pub other: BTreeMap<u8, VecDeque<Vec<u8>>>,
+    /// When set, READ RECORD with another Le gets 6Cxx (T=0 wrong length).
+    pub read_record_le: Option<u8>,
     pub log: Vec<String>,
 }
 
@@ -135,6 +137,7 @@ impl FakeCard {
             generate_ac: VecDeque::new(),
             external_authenticate: hex("9000"),
             other: BTreeMap::new(),
+            read_record_le: None,
             log: Vec::new(),
         }
     }
@@ -167,6 +170,15 @@ impl FakeCard {
                 })
                 .unwrap_or_else(|| hex("6A82")),
             (0x80, 0xA8) => self.gpo.clone(),
+            (0x00, 0xB2)
+                if self
+                    .read_record_le
+                    .is_some_and(|le| c.le != Some(usize::from(le))) =>
+            {
+                StatusWord::correct_le(self.read_record_le.unwrap_or(0))
+                    .to_bytes()
+                    .to_vec()
+            }
             (0x00, 0xB2) => self
                 .records
                 .get(&(c.p2 >> 3, c.p1))
