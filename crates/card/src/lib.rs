@@ -16,6 +16,7 @@ pub mod profile;
 pub mod rsa_key;
 pub mod state;
 mod t0;
+pub mod vpcd;
 
 /// A PAN shown as its first 6 and last 4 digits (the rest masked).
 pub fn masked_pan(pan: &str) -> String {
