@@ -46,8 +46,7 @@ impl Service {
             .append(true)
             .open(&self.log)
             .with_context(|| format!("opening {}", self.log.display()))?;
-        let exe = std::env::current_exe().context("finding the posnet executable")?;
-        let child = Command::new(exe)
+        let child = Command::new(posnet_exe()?)
             .args([self.name, "--config"])
             .arg(&self.config)
             // Warnings and panics only (a line per request would fill the disk on a long run),
@@ -156,6 +155,17 @@ impl Drop for Service {
             let _ = child.wait();
         }
     }
+}
+
+/// This executable. When a rebuild replaces the file while the audit runs, Linux names the
+/// running image `PATH (deleted)`: the restarts then run the file now at PATH.
+fn posnet_exe() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("finding the posnet executable")?;
+    let shown = exe.to_string_lossy();
+    Ok(match shown.strip_suffix(" (deleted)") {
+        Some(path) => PathBuf::from(path),
+        None => exe,
+    })
 }
 
 /// A loopback port free right now (the services bind it again after each kill).
