@@ -357,3 +357,81 @@ fn cda_fails_on_a_bad_transaction_hash() {
         Some(emv::kernel::Reason::CdaFailed(OdaError::Hash { .. }))
     ));
 }
+
+#[test]
+fn sda_without_the_signed_static_data_is_icc_data_missing() {
+    let mut card = oda_card("5800", false, false);
+    // Record 2 without tag 93.
+    let record2 = card.records.get(&(1, 2)).unwrap().clone();
+    let objects = emv::tlv::parse_all(&record2[..record2.len() - 2]).unwrap();
+    let mut kept = Vec::new();
+    for o in emv::tlv::parse_all(objects[0].value).unwrap() {
+        if o.tag.raw() != 0x93 {
+            kept.extend(t(o.tag.raw(), o.value));
+        }
+    }
+    card.records
+        .insert((1, 2), [t(0x70, &kept), hex("9000")].concat());
+    card.generate_ac.push_back(tc_answer());
+    let r = run(
+        config(),
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        Inputs::default(),
+    );
+    // SDA selected, SDA failed, ICC data missing.
+    assert_eq!(r.outcome.tvr.to_hex(), "6200000000");
+}
+
+#[test]
+fn cda_on_both_generate_acs_online() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let mut card = oda_card("1D01", true, false);
+    let cdol1_seen = Rc::new(RefCell::new(Vec::new()));
+    let seen = Rc::clone(&cdol1_seen);
+    let mut first = cda_answer(0x80, true);
+    card.generate_ac.push_back(Box::new(move |c: &Command| {
+        *seen.borrow_mut() = c.data.clone();
+        first(c)
+    }));
+    let seen = Rc::clone(&cdol1_seen);
+    card.generate_ac.push_back(Box::new(move |c: &Command| {
+        let ac = hex("D1D2D3D4D5D6D7D8");
+        let tlvs = [
+            t(0x9F27, &[0x40]),
+            t(0x9F36, &hex("0008")),
+            t(0x9F26, &ac),
+            t(0x9F10, &hex("0110600000")),
+        ]
+        .concat();
+        // Book 2 6.6.1: PDOL data (none), CDOL1 data, CDOL2 data, then the answer's TLVs.
+        let transaction_data = [seen.borrow().clone(), c.data.clone(), tlvs.clone()].concat();
+        let un = &c.data[c.data.len() - 4..];
+        let sdad = pki::sdad_cda(0x40, &ac, &transaction_data, un);
+        [t(0x77, &[tlvs, t(0x9F4B, &sdad)].concat()), hex("9000")].concat()
+    }));
+    let inputs = Inputs {
+        host: [Some(emv::kernel::HostResponse {
+            response_code: *b"00",
+            issuer_authentication_data: Some(hex("0102030405060708 3030")),
+            scripts: Vec::new(),
+        })]
+        .into(),
+        ..Inputs::default()
+    };
+    let r = run(config(), transaction(5000), vec![UN], &mut card, inputs);
+    // ARQC and TC, each with a CDA signature asked (P1 90, then 50).
+    let gen_acs: Vec<&String> = r.apdus.iter().filter(|a| a.starts_with("80AE")).collect();
+    assert!(gen_acs[0].starts_with("80AE9000"), "{}", gen_acs[0]);
+    assert!(gen_acs[1].starts_with("80AE5000"), "{}", gen_acs[1]);
+    assert_eq!(r.outcome.tvr.to_hex(), "0000008000");
+    assert_eq!(r.outcome.tsi.to_hex(), "F800");
+    assert_eq!(r.outcome.result, TransactionResult::ApprovedOnline);
+    assert_eq!(
+        r.outcome.cryptogram,
+        Some(hex("D1D2D3D4D5D6D7D8").try_into().unwrap())
+    );
+}

@@ -186,8 +186,8 @@ impl Kernel {
             OdaMethod::Sda => {
                 self.tvr.set(TvrBit::SdaSelected);
                 self.tsi.set(TsiBit::OfflineDataAuthenticationPerformed);
-                if self.run_sda().is_err() {
-                    self.tvr.set(TvrBit::SdaFailed);
+                if let Err(e) = self.run_sda() {
+                    self.oda_failed(TvrBit::SdaFailed, &e);
                 }
                 self.processing_restrictions()
             }
@@ -200,20 +200,29 @@ impl Kernel {
                         },
                         apdu::internal_authenticate(&ddol_data),
                     ),
-                    Err(_) => {
-                        self.tvr.set(TvrBit::DdaFailed);
+                    Err(e) => {
+                        self.oda_failed(TvrBit::DdaFailed, &e);
                         self.processing_restrictions()
                     }
                 }
             }
             OdaMethod::Cda => {
                 // The signature comes with GENERATE AC; the keys are recovered now.
-                if self.recover_icc_key().is_err() {
+                if let Err(e) = self.recover_icc_key() {
                     self.tsi.set(TsiBit::OfflineDataAuthenticationPerformed);
-                    self.tvr.set(TvrBit::CdaFailed);
+                    self.oda_failed(TvrBit::CdaFailed, &e);
                 }
                 self.processing_restrictions()
             }
+        }
+    }
+
+    /// Sets the method's failure bit, and "ICC data missing" when a data object ODA needs
+    /// was absent (Book 3 section 10.3).
+    fn oda_failed(&mut self, bit: TvrBit, error: &OdaError) {
+        self.tvr.set(bit);
+        if matches!(error, OdaError::MissingData { .. }) {
+            self.tvr.set(TvrBit::IccDataMissing);
         }
     }
 
