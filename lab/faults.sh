@@ -136,3 +136,48 @@ NFT
 fault_tls_untrusted() { rogue_tls "$1" selfsigned; }
 fault_tls_name() { rogue_tls "$1" wrongname; }
 fault_tls_expired() { rogue_tls "$1" expired; }
+
+# Loss on the line: the router drops 15% of the packets between terminal and gateway, each
+# way, at random (nft numgen).
+fault_packet_loss() {
+    nsx "$1-rtr" nft -f - <<NFT
+table inet posnet_lab {
+    chain posnet_forward {
+        type filter hook forward priority 0; policy accept;
+        ip saddr $TERM_IP ip daddr $GW_IP numgen random mod 100 < 15 drop
+        ip saddr $GW_IP ip daddr $TERM_IP numgen random mod 100 < 15 drop
+    }
+}
+NFT
+}
+
+# A flapping link: while the doctor runs, the router's port to the terminal goes down for
+# 150 ms three times (a bounded loop), starting once the first checks are done.
+fault_link_flapping() { :; }
+during_link_flapping() {
+    local i
+    sleep 0.8
+    for ((i = 0; i < 3; i++)); do
+        ip -n "$1-rtr" link set eth-t down
+        sleep 0.15
+        ip -n "$1-rtr" link set eth-t up
+        sleep 0.5
+    done
+}
+
+# Congestion: the line to the terminal is a 2 Mbit/s token bucket with a deep queue (tbf;
+# 1 s of backlog), and a bulk flow of 3 Mbit/s towards the terminal fills it while the
+# doctor runs (the delay climbs, then stays high); after each run the flow is stopped and
+# the queue emptied.
+congestion_qdisc() {
+    nsx "$1-rtr" tc qdisc replace dev eth-t root tbf rate 2mbit burst 16kb latency 1000ms
+}
+fault_congestion() { congestion_qdisc "$1"; }
+during_congestion() {
+    nsx "$1-atk" "$LAB_BIN/blast" --to "$TERM_IP:9" --kbit 3000 --seconds 30
+}
+after_congestion() {
+    kill_ns_pids "$1-atk"
+    nsx "$1-rtr" tc qdisc del dev eth-t root
+    congestion_qdisc "$1"
+}

@@ -57,23 +57,27 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
     let rc = or_q(&e.response_code);
     let fig = e.figures.unwrap_or_default();
     let figures_en = format!(
-        "latency p50 {} ms, p95 {} ms, max {} ms, jitter {} ms, loss {}.{}%, reconnects {}",
+        "latency p50 {} ms, p95 {} ms, max {} ms, jitter {} ms, loss {}.{}%, TCP retransmitted {}.{}%, reconnects {}",
         fig.p50_ms,
         fig.p95_ms,
         fig.max_ms,
         fig.jitter_ms,
         fig.loss_permille / 10,
         fig.loss_permille % 10,
+        fig.retrans_permille / 10,
+        fig.retrans_permille % 10,
         fig.reconnects
     );
     let figures_zh = format!(
-        "延迟 p50 {} 毫秒、p95 {} 毫秒、最大 {} 毫秒，抖动 {} 毫秒，丢包 {}.{}%，重连 {} 次",
+        "延迟 p50 {} 毫秒、p95 {} 毫秒、最大 {} 毫秒，抖动 {} 毫秒，丢包 {}.{}%，TCP重传 {}.{}%，重连 {} 次",
         fig.p50_ms,
         fig.p95_ms,
         fig.max_ms,
         fig.jitter_ms,
         fig.loss_permille / 10,
         fig.loss_permille % 10,
+        fig.retrans_permille / 10,
+        fig.retrans_permille % 10,
         fig.reconnects
     );
     let settings_en = "Check the POS network settings: IP address, subnet mask, gateway and DNS server address must all be correct";

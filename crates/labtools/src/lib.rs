@@ -6,6 +6,7 @@
 //!   certificates (self-signed, wrong name, expired) for the TLS scenarios.
 //! - `portal --listen IP:PORT --seconds N`: a captive portal: answers anything with a plain
 //!   HTTP redirect, as a suspended line's operator does.
+//! - `blast --to IP:PORT --kbit N --seconds S`: a bulk UDP flow at a fixed rate (congestion).
 #![cfg_attr(
     not(test),
     deny(
