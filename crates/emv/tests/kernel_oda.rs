@@ -435,3 +435,73 @@ fn cda_on_both_generate_acs_online() {
         Some(hex("D1D2D3D4D5D6D7D8").try_into().unwrap())
     );
 }
+
+/// Published vector: the Visa test CA key (RID A000000003, index 01, exponent 3), an issuer
+/// public key certificate with remainder, Signed Static Application Data and the static data
+/// it signs, as published in emv-tools' SDA test (also carried by Proxmark3,
+/// client/src/emv/test/sda_test.c). The card data dates from 2008 (5F24 = 081231).
+mod published_sda {
+    use super::*;
+
+    const VSDC_01_MODULUS: &str = "c696034213d7d8546984579d1d0f0ea519cff8deffc429354cf3a871a6f7183f1228da5c7470c055387100cb935a712c4e2864df5d64ba93fe7e63e71f25b1e5f5298575ebe1c63aa617706917911dc2a75ac28b251c7ef40f2365912490b939bca2124a30a28f54402c34aeca331ab67e1e79b285dd5771b5d9ff79ea630b75";
+    const ISSUER_CERT: &str = "3c5fead4dd7bca44f93e90c44f76ede54a3288ecdc78469fcb1225c03b2c04f2c2f412281a0822df14649230989fb1494070daf8c9534a7881960148616ace581788120d3506ace4cee564fb27ee53341c22f0b45b31873d05de545efe33bcd29b2185d035a806ad08c6976f3505a19999930ca8a03efa321c486061f7dcec9f";
+    const ISSUER_REM: &str =
+        "1ebca30f00ce5962a8c6e130544b82891b236c65de29317f364735dee63f6598975835d5";
+    const SSAD: &str = "99a558b62b674aa5e7d2a57e5ef6a6f2258e5da052d05b54e5c115ff1cecf94aa2df8f39a01d71c619eb819da52ef381e84979586aea7855ffbef40aa3a71cd3b04cfdf270aec8158a2797f24fd613b748134661135cd290e45b04a8e0ccc711ae042f159e73c89c2a7e65a4c2fd1d6106024aa27130b0ecec0238f91659de96";
+    const STATIC_DATA: &str = "5f24030812315a0842765500132345995f3401019f0702ff009f0d05d040aca8009f0e0500100000009f0f05d068bcf8005c00";
+
+    fn capk() -> emv::kernel::Capk {
+        emv::kernel::Capk {
+            rid: hex("A000000003").try_into().unwrap(),
+            index: 0x01,
+            modulus: hex(VSDC_01_MODULUS),
+            exponent: vec![3],
+        }
+    }
+
+    const THEN: Date = Date {
+        year: 2008,
+        month: 6,
+        day: 1,
+    };
+
+    #[test]
+    fn issuer_key_and_ssad_verify() {
+        let pan = hex("4276550013234599");
+        let issuer = oda::recover_issuer_key(
+            &capk(),
+            &hex(ISSUER_CERT),
+            &hex(ISSUER_REM),
+            &[3],
+            &pan,
+            THEN,
+        )
+        .unwrap();
+        assert_eq!(issuer.modulus.len(), 128);
+        assert_eq!(&issuer.modulus[128 - 36..], &hex(ISSUER_REM)[..]);
+        let dac = oda::verify_ssad(&issuer, &hex(SSAD), &hex(STATIC_DATA)).unwrap();
+        // Data Authentication Code as signed in the vector.
+        assert_eq!(dac, [0x31, 0x32]);
+        assert_eq!(
+            oda::recover_issuer_key(
+                &capk(),
+                &hex(ISSUER_CERT),
+                &hex(ISSUER_REM),
+                &[3],
+                &pan,
+                TODAY
+            ),
+            Err(OdaError::Expired {
+                what: "issuer public key certificate"
+            })
+        );
+        let mut changed = hex(STATIC_DATA);
+        changed[3] ^= 1;
+        assert_eq!(
+            oda::verify_ssad(&issuer, &hex(SSAD), &changed),
+            Err(OdaError::Hash {
+                what: "signed static application data"
+            })
+        );
+    }
+}
