@@ -505,3 +505,110 @@ mod published_sda {
         );
     }
 }
+
+/// Published vector: the Mastercard test CA key (RID A000000004, index 05, 1408 bits), an
+/// issuer certificate with remainder, an ICC certificate, the static data it covers (ending
+/// with the AIP 3900 that 9F4A names) and a DDA signature over the DDOL data 00000000, as
+/// published in emv-tools' DDA test (also carried by Proxmark3, client/src/emv/test/dda_test.c).
+mod published_dda {
+    use super::*;
+
+    const MCHIP_05_MODULUS: &str = concat!(
+        "B8048ABC30C90D976336543E3FD7091C8FE4800DF820ED55E7E94813ED00555B",
+        "573FECA3D84AF6131A651D66CFF4284FB13B635EDD0EE40176D8BF04B7FD1C7B",
+        "ACF9AC7327DFAA8AA72D10DB3B8E70B2DDD811CB4196525EA386ACC33C0D9D45",
+        "75916469C4E4F53E8E1C912CC618CB22DDE7C3568E90022E6BBA770202E4522A",
+        "2DD623D180E215BD1D1507FE3DC90CA310D27B3EFCCD8F83DE3052CAD1E48938",
+        "C68D095AAC91B5F37E28BB49EC7ED597"
+    );
+    const D_ISSUER_CERT: &str = concat!(
+        "1714284F763B8586EE6D319951F7E63FA25076E50DC9D3200BA998D3A052ADBA",
+        "9AB69AC6AD6ADD3CE09F0278F4074EC4EE9B1D2268A3E953575E454E50CD860B",
+        "F424C51C597712D2AA057089DD8673E51B1E1D7188034892077AC18A6AE23488",
+        "BEA9DF3B1A83F2C0800CD7C5CDF2FDE0496F7BC39FB4BF363299BFA637B2EC33",
+        "C507E36821EEC2075F0E420D38A1C9F3127261BA316C987674FADB20EA7FEB75",
+        "EE455D12146EA6F02E8B01EC2FA7A115"
+    );
+    const D_ISSUER_REM: &str = concat!(
+        "6E63B7BC70ABDD09341B34C03286BA9BD83BA7936C5B7798FB22C5E53FF240A2",
+        "6DBD6415"
+    );
+    const D_ICC_CERT: &str = concat!(
+        "A42FBEB156B98DCB0554DA062ADCA5309A91F04FA2C7BD7102A8D73F16A3CFAD",
+        "E8AADF4F3FE2A2125CCDD77C6B9F78B5B4371CE0805725B0F9C027AF147D91E1",
+        "FFDB201E9C170CE777053A172AD526DCAFD33895E1A947305C5B167F2E7C6F99",
+        "1581A652EE473154760C2ED774214E50DFECDD4CF294C974B89EBCA25B5AB3C0",
+        "BEB50DFAF782AFDE1433D90CA2A89D651E75D67EBC7C3E36F5A165EE61326129",
+        "39C1ECD399E46074B996D93A88E01E0A"
+    );
+    const D_SDAD: &str = concat!(
+        "3D87F31056102D2512CFDE30900627C1263A76D1DAA821F50831E606C54544C2",
+        "58131EAEBE874DCB1A28CF82D3FF91118260BC91113711D3B289FA41BE69C7A7",
+        "B5C783E6F8F97FCE13F08B13FA44183E3718CEBF0C41473D2B0FF4DE44B6A02D",
+        "75ADB6D4962393FFDF4E69026CDF38FF"
+    );
+    const D_STATIC_DATA: &str = concat!(
+        "5F25031405015F24031506305A0852858812543456535F3401018E0C00000000",
+        "000000001E031F039F0702FF009F0D05BC50BC00009F0E0500000000009F0F05",
+        "BC70BC98009F4A01825F280206438C219F02069F03069F1A0295055F2A029A03",
+        "9C019F37049F35019F45029F4C089F34038D0C910A8A0295059F37049F4C0839",
+        "00"
+    );
+
+    const THEN: Date = Date {
+        year: 2014,
+        month: 6,
+        day: 1,
+    };
+
+    #[test]
+    fn issuer_icc_keys_and_dda_signature_verify() {
+        let capk = emv::kernel::Capk {
+            rid: hex("A000000004").try_into().unwrap(),
+            index: 0x05,
+            modulus: hex(MCHIP_05_MODULUS),
+            exponent: vec![3],
+        };
+        let pan = hex("5285881254345653");
+        let issuer = oda::recover_issuer_key(
+            &capk,
+            &hex(D_ISSUER_CERT),
+            &hex(D_ISSUER_REM),
+            &[3],
+            &pan,
+            THEN,
+        )
+        .unwrap();
+        assert_eq!(issuer.modulus.len(), 176);
+        let icc = oda::recover_icc_key(
+            &issuer,
+            &hex(D_ICC_CERT),
+            &[],
+            &[3],
+            &hex(D_STATIC_DATA),
+            &pan,
+            THEN,
+        )
+        .unwrap();
+        assert_eq!(icc.modulus.len(), 112);
+        let number = oda::verify_dda(&icc, &hex(D_SDAD), &hex("00000000")).unwrap();
+        // ICC Dynamic Number as signed in the vector.
+        assert_eq!(number, hex("7A33FB8C9546E1E7"));
+        // Another PAN than the certificate's.
+        assert_eq!(
+            oda::recover_icc_key(
+                &issuer,
+                &hex(D_ICC_CERT),
+                &[],
+                &[3],
+                &hex(D_STATIC_DATA),
+                &hex("5285881254345654"),
+                THEN,
+            ),
+            Err(OdaError::Pan {
+                what: "ICC public key certificate"
+            })
+        );
+        assert!(oda::verify_dda(&icc, &hex(D_SDAD), &hex("00000001")).is_err());
+    }
+}
