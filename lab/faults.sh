@@ -181,3 +181,14 @@ after_congestion() {
     nsx "$1-rtr" tc qdisc del dev eth-t root
     congestion_qdisc "$1"
 }
+
+# High latency: the router holds every packet from the terminal to the gateway 600 ms (plus
+# up to 60 ms of jitter) in an NFQUEUE program; a steady slow path, no queue building up.
+# (This kernel has nft's queue expression off but xtables' NFQUEUE on: hence iptables.)
+fault_high_latency() {
+    nsx "$1-rtr" "$LAB_BIN/nfqdelay" --queue 7 --delay-ms 600 --jitter-ms 60 --seconds 120 \
+        >>"$LAB_LOGS/$1-nfqdelay.log" 2>&1 &
+    wait_log "$LAB_LOGS/$1-nfqdelay.log" "queue 7 bound"
+    nsx "$1-rtr" iptables -A FORWARD -s "$TERM_IP" -d "$GW_IP" -p tcp --dport "$GW_PORT" \
+        -j NFQUEUE --queue-num 7
+}

@@ -7,6 +7,8 @@
 //! - `portal --listen IP:PORT --seconds N`: a captive portal: answers anything with a plain
 //!   HTTP redirect, as a suspended line's operator does.
 //! - `blast --to IP:PORT --kbit N --seconds S`: a bulk UDP flow at a fixed rate (congestion).
+//! - `nfqdelay --queue N --delay-ms D --jitter-ms J`: delay and jitter through an NFQUEUE
+//!   (this kernel has no netem).
 #![cfg_attr(
     not(test),
     deny(
