@@ -64,6 +64,9 @@ impl Kernel {
 
     /// Parses a GENERATE AC answer (format 1 or 2) and stores its data objects.
     fn parse_ac_answer(&mut self, data: &[u8]) -> Result<AcAnswer, String> {
+        // Each answer brings its own cryptogram and CID; none may linger from the first.
+        self.card.remove(&tags::APPLICATION_CRYPTOGRAM);
+        self.card.remove(&tags::CRYPTOGRAM_INFORMATION_DATA);
         let objects = tlv::parse_all(data).map_err(|e| e.to_string())?;
         let [object] = objects.as_slice() else {
             return Err("not one response template".into());
@@ -101,13 +104,15 @@ impl Kernel {
             .and_then(|v| v.first().copied())
             .ok_or("CID missing")?;
         let ac = apdu::AcType::from_bits(cid).ok_or("CID has the RFU cryptogram type")?;
-        if self.card_value(tags::ATC).map(<[u8]>::len) != Some(2)
-            || self
-                .card_value(tags::APPLICATION_CRYPTOGRAM)
-                .map(<[u8]>::len)
-                != Some(8)
-        {
-            return Err("ATC or application cryptogram missing or of the wrong length".into());
+        if self.card_value(tags::ATC).map(<[u8]>::len) != Some(2) {
+            return Err("ATC missing or not 2 bytes".into());
+        }
+        // With CDA the cryptogram travels inside the signature (Book 2 6.6.1), not as 9F26.
+        let ac_len = self
+            .card_value(tags::APPLICATION_CRYPTOGRAM)
+            .map(<[u8]>::len);
+        if ac_len != Some(8) && !(ac_len.is_none() && sdad.is_some()) {
+            return Err("application cryptogram missing or not 8 bytes".into());
         }
         Ok(AcAnswer {
             cid,
