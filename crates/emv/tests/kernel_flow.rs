@@ -652,3 +652,54 @@ fn velocity_limits_exceeded_and_new_card() {
     // Last online ATC not returned: both limits count as exceeded.
     assert_eq!(r.outcome.tvr.to_hex(), "800000E000");
 }
+
+#[test]
+fn card_error_at_second_generate_ac_after_approval_means_reversal() {
+    let mut card = online_card(CVM_NONE);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x80, "0007", "A1A2A3A4A5A6A7A8")));
+    // No second answer queued: the fake card says 6985.
+    let inputs = Inputs {
+        host: [host(b"00", Some("0102030405060708 3030"), &[])].into(),
+        ..Inputs::default()
+    };
+    let r = run(config(), transaction(5000), vec![UN], &mut card, inputs);
+    assert_eq!(
+        r.outcome.result,
+        TransactionResult::DeclinedByCardAfterApproval
+    );
+    assert_eq!(
+        r.outcome.reason,
+        Some(emv::kernel::Reason::CardStatus {
+            step: "second GENERATE AC",
+            sw: emv::apdu::StatusWord(0x6985)
+        })
+    );
+}
+
+#[test]
+fn card_pulled_out_during_72_scripts_keeps_the_approval() {
+    let mut card = online_card(CVM_NONE);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x80, "0007", "A1A2A3A4A5A6A7A8")));
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x40, "0007", "B1B2B3B4B5B6B7B8")));
+    // The script command gets no answer at all.
+    card.other.insert(0x1E, [Vec::new()].into());
+    let scripts = t(
+        0x72,
+        &[
+            t(0x9F18, &hex("00000009")),
+            t(0x86, &hex("841E0000 04 AABBCCDD")),
+        ]
+        .concat(),
+    );
+    let inputs = Inputs {
+        host: [host(b"00", Some("0102030405060708 3030"), &scripts)].into(),
+        ..Inputs::default()
+    };
+    let r = run(config(), transaction(5000), vec![UN], &mut card, inputs);
+    assert_eq!(r.outcome.result, TransactionResult::ApprovedOnline);
+    assert_eq!(to_hex(&r.outcome.script_results), "1100000009");
+    assert_eq!(r.outcome.tvr.to_hex(), "8000008010");
+}

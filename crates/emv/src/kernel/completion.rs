@@ -311,7 +311,7 @@ impl Kernel {
     }
 
     /// Result byte: `1` (failed) and the failing command's sequence number (Book 3 Annex A).
-    fn script_command_failed(&mut self, after: bool) {
+    pub(crate) fn script_command_failed(&mut self, after: bool) {
         let Some(script) = self.scripts.pop() else {
             return;
         };
@@ -389,7 +389,7 @@ impl Kernel {
     }
 
     /// The outcome after the second GENERATE AC and the 72 scripts.
-    fn complete(&mut self) -> Step {
+    pub(crate) fn complete(&mut self) -> Step {
         let cid = self.final_cid;
         let reason = self.final_reason.take();
         match (&self.host, self.final_approved) {

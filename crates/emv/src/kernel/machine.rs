@@ -356,9 +356,21 @@ impl Kernel {
             .and_then(|c| self.config.aids.get(c.config_index))
     }
 
-    /// Ends the transaction as terminated.
+    /// Ends the transaction because of a card or data error.
     pub(crate) fn terminate(&mut self, reason: Reason) -> Step {
-        self.finish(TransactionResult::Terminated, Some(reason), None)
+        if self.final_cid.is_some() {
+            // The second GENERATE AC is done: what fails now is an issuer script.
+            self.script_command_failed(true);
+            self.scripts.clear();
+            return self.complete();
+        }
+        // After a host approval the card never confirmed: the terminal must reverse.
+        let result = if self.host.as_ref().is_some_and(HostResponse::approved) {
+            TransactionResult::DeclinedByCardAfterApproval
+        } else {
+            TransactionResult::Terminated
+        };
+        self.finish(result, Some(reason), None)
     }
 
     /// Ends the transaction.
