@@ -703,3 +703,43 @@ fn card_pulled_out_during_72_scripts_keeps_the_approval() {
     assert_eq!(to_hex(&r.outcome.script_results), "1100000009");
     assert_eq!(r.outcome.tvr.to_hex(), "8000008010");
 }
+
+#[test]
+fn dates_and_capabilities() {
+    use emv::kernel::Date;
+    assert_eq!(
+        Date::from_bcd(&hex("261124")),
+        Some(Date {
+            year: 2026,
+            month: 11,
+            day: 24
+        })
+    );
+    // Book 4 6.7.3 windowing: 49 is 2049, 50 is 1950.
+    assert_eq!(Date::from_bcd(&hex("491231")).unwrap().year, 2049);
+    assert_eq!(Date::from_bcd(&hex("500101")).unwrap().year, 1950);
+    assert_eq!(Date::from_bcd(&hex("261324")), None);
+    assert_eq!(Date::from_bcd(&hex("2611A4")), None);
+    assert_eq!(Date::from_bcd(&hex("2611")), None);
+    assert_eq!(
+        Date {
+            year: 2026,
+            month: 1,
+            day: 9
+        }
+        .to_bcd(),
+        [0x26, 0x01, 0x09]
+    );
+    let mut c = config();
+    assert!(c.online_capable() && c.offline_capable() && c.attended());
+    c.terminal_type = 0x21;
+    assert!(c.online_capable() && !c.offline_capable());
+    c.terminal_type = 0x23;
+    assert!(!c.online_capable() && c.offline_capable());
+    c.terminal_type = 0x25;
+    assert!(!c.attended());
+    c.capabilities = [0xE0, 0x08, 0x00];
+    assert!(!c.supports_offline_plaintext_pin() && !c.supports_online_pin());
+    assert!(c.supports_no_cvm() && !c.supports_signature());
+    assert!(!c.supports_sda() && !c.supports_dda() && !c.supports_cda());
+}
