@@ -45,6 +45,7 @@ mod completion;
 mod config;
 mod cvm_flow;
 mod data;
+pub mod fallback;
 mod machine;
 pub mod oda;
 mod outcome;
