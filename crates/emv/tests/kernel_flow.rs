@@ -743,3 +743,30 @@ fn dates_and_capabilities() {
     assert!(c.supports_no_cvm() && !c.supports_signature());
     assert!(!c.supports_sda() && !c.supports_dda() && !c.supports_cda());
 }
+
+#[test]
+fn broken_second_answer_keeps_the_arqc_for_the_reversal() {
+    let mut card = online_card(CVM_NONE);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x80, "0007", "A1A2A3A4A5A6A7A8")));
+    // A format 2 answer with a CID but no ATC and no cryptogram.
+    card.generate_ac
+        .push_back(gen_ac([t(0x77, &t(0x9F27, &[0x40])), hex("9000")].concat()));
+    let inputs = Inputs {
+        host: [host(b"00", Some("0102030405060708 3030"), &[])].into(),
+        ..Inputs::default()
+    };
+    let r = run(config(), transaction(5000), vec![UN], &mut card, inputs);
+    assert_eq!(
+        r.outcome.result,
+        TransactionResult::DeclinedByCardAfterApproval
+    );
+    assert!(matches!(
+        r.outcome.reason,
+        Some(emv::kernel::Reason::Malformed {
+            step: "second GENERATE AC",
+            ..
+        })
+    ));
+    assert!(to_hex(&r.outcome.field55).starts_with("9F2608A1A2A3A4A5A6A7A89F270180"));
+}

@@ -8,7 +8,7 @@ use super::{Reason, TransactionResult};
 use crate::aip::AipBit;
 use crate::apdu::{self, AcReference, AcType, Command, Response};
 use crate::tags;
-use crate::tlv;
+use crate::tlv::{self, Tag};
 use crate::tvr::{TsiBit, TvrBit};
 
 fn ac_name(ac: AcType) -> &'static str {
@@ -64,13 +64,13 @@ impl Kernel {
 
     /// Parses a GENERATE AC answer (format 1 or 2) and stores its data objects.
     fn parse_ac_answer(&mut self, data: &[u8]) -> Result<AcAnswer, String> {
-        // Each answer brings its own cryptogram and CID; none may linger from the first.
-        self.card.remove(&tags::APPLICATION_CRYPTOGRAM);
-        self.card.remove(&tags::CRYPTOGRAM_INFORMATION_DATA);
         let objects = tlv::parse_all(data).map_err(|e| e.to_string())?;
         let [object] = objects.as_slice() else {
             return Err("not one response template".into());
         };
+        // Gathered apart and stored only once valid: nothing may mix with the values of an
+        // earlier answer, and a broken answer leaves the ARQC in place for a reversal.
+        let mut found: Vec<(Tag, Vec<u8>)> = Vec::new();
         let mut tlvs_without_sdad = Vec::new();
         let mut sdad = None;
         if object.tag == tags::RESPONSE_TEMPLATE_FORMAT_1 {
@@ -78,13 +78,11 @@ impl Kernel {
             let (Some(cid), Some(atc), Some(ac)) = (v.first(), v.get(1..3), v.get(3..11)) else {
                 return Err("format 1 answer shorter than CID, ATC and AC".into());
             };
-            self.card
-                .insert(tags::CRYPTOGRAM_INFORMATION_DATA, vec![*cid]);
-            self.card.insert(tags::ATC, atc.to_vec());
-            self.card.insert(tags::APPLICATION_CRYPTOGRAM, ac.to_vec());
+            found.push((tags::CRYPTOGRAM_INFORMATION_DATA, vec![*cid]));
+            found.push((tags::ATC, atc.to_vec()));
+            found.push((tags::APPLICATION_CRYPTOGRAM, ac.to_vec()));
             if let Some(iad) = v.get(11..).filter(|r| !r.is_empty()) {
-                self.card
-                    .insert(tags::ISSUER_APPLICATION_DATA, iad.to_vec());
+                found.push((tags::ISSUER_APPLICATION_DATA, iad.to_vec()));
             }
         } else if object.tag == tags::RESPONSE_TEMPLATE_FORMAT_2 {
             for inner in tlv::parse_all(object.value).map_err(|e| e.to_string())? {
@@ -93,27 +91,35 @@ impl Kernel {
                 } else {
                     tlv::write(inner.tag, inner.value, &mut tlvs_without_sdad)
                         .map_err(|e| e.to_string())?;
-                    self.card.insert(inner.tag, inner.value.to_vec());
+                    found.push((inner.tag, inner.value.to_vec()));
                 }
             }
         } else {
             return Err("not a format 1 or format 2 template".into());
         }
-        let cid = self
-            .card_value(tags::CRYPTOGRAM_INFORMATION_DATA)
-            .and_then(|v| v.first().copied())
-            .ok_or("CID missing")?;
+        let value = |tag: Tag| {
+            found
+                .iter()
+                .find(|(t, _)| *t == tag)
+                .map(|(_, v)| v.as_slice())
+        };
+        let cid = match value(tags::CRYPTOGRAM_INFORMATION_DATA) {
+            Some([cid]) => *cid,
+            _ => return Err("CID missing or not 1 byte".into()),
+        };
         let ac = apdu::AcType::from_bits(cid).ok_or("CID has the RFU cryptogram type")?;
-        if self.card_value(tags::ATC).map(<[u8]>::len) != Some(2) {
+        if value(tags::ATC).map(<[u8]>::len) != Some(2) {
             return Err("ATC missing or not 2 bytes".into());
         }
         // With CDA the cryptogram travels inside the signature (Book 2 6.6.1), not as 9F26.
-        let ac_len = self
-            .card_value(tags::APPLICATION_CRYPTOGRAM)
-            .map(<[u8]>::len);
+        let ac_len = value(tags::APPLICATION_CRYPTOGRAM).map(<[u8]>::len);
         if ac_len != Some(8) && !(ac_len.is_none() && sdad.is_some()) {
             return Err("application cryptogram missing or not 8 bytes".into());
         }
+        if ac_len.is_none() {
+            self.card.remove(&tags::APPLICATION_CRYPTOGRAM);
+        }
+        self.card.extend(found);
         Ok(AcAnswer {
             cid,
             ac,
