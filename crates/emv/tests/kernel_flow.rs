@@ -770,3 +770,36 @@ fn broken_second_answer_keeps_the_arqc_for_the_reversal() {
     ));
     assert!(to_hex(&r.outcome.field55).starts_with("9F2608A1A2A3A4A5A6A7A89F270180"));
 }
+
+#[test]
+fn tc_hash_value_from_the_default_tdol() {
+    use sha1::{Digest, Sha1};
+
+    let mut config = config();
+    config.aids[0].default_tdol = hex("9F0206 9505");
+    let record = [
+        t(0x5A, &hex(PAN)),
+        t(0x5F24, &hex("271231")),
+        t(0x8C, &hex("9F0206 9505 9814")),
+        t(0x8D, &hex(CDOL2)),
+        t(0x8E, &hex(CVM_NONE)),
+        offline_iacs(),
+    ]
+    .concat();
+    let mut card = FakeCard::standard("1800", record);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x40, "0008", "C1C2C3C4C5C6C7C8")));
+    let r = run(
+        config,
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        no_inputs(),
+    );
+    // "Default TDOL used" is set before the hash, so the TVR in the TDOL data has it.
+    let tdol_data = hex("000000000500 8000000080");
+    let hash = Sha1::digest(&tdol_data).to_vec();
+    let expected = format!("80AE4000 1F 000000000500 8000000080 {} 00", to_hex(&hash));
+    assert_eq!(r.apdus[4], apdus(&[&expected])[0]);
+    assert_eq!(r.outcome.tvr.to_hex(), "8000000080");
+}

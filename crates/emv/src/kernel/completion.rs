@@ -50,6 +50,7 @@ impl Kernel {
         let Some(cdol1) = self.card_value(tags::CDOL1).map(<[u8]>::to_vec) else {
             return self.terminate(Reason::MissingData { tag: 0x8C });
         };
+        self.prepare_tc_hash(&cdol1);
         let data = match self.build_dol(&cdol1) {
             Ok(d) => d,
             Err(e) => return self.malformed(format!("CDOL1: {e}")),
@@ -348,6 +349,7 @@ impl Kernel {
         let Some(cdol2) = self.card_value(tags::CDOL2).map(<[u8]>::to_vec) else {
             return self.terminate(Reason::MissingData { tag: 0x8D });
         };
+        self.prepare_tc_hash(&cdol2);
         let data = match self.build_dol(&cdol2) {
             Ok(d) => d,
             Err(e) => return self.malformed(format!("CDOL2: {e}")),

@@ -104,6 +104,8 @@ pub struct Kernel {
     pub(crate) pdol_data: Vec<u8>,
     pub(crate) cdol1_data: Vec<u8>,
     pub(crate) pending_cdol2: Vec<u8>,
+    /// TC Hash Value (98) for a CDOL that asks for it.
+    pub(crate) tc_hash: Option<Vec<u8>>,
     pub(crate) final_cid: Option<u8>,
     pub(crate) final_approved: bool,
     pub(crate) final_reason: Option<Reason>,
@@ -160,6 +162,7 @@ impl Kernel {
             pdol_data: Vec::new(),
             cdol1_data: Vec::new(),
             pending_cdol2: Vec::new(),
+            tc_hash: None,
             final_cid: None,
             final_approved: false,
             final_reason: None,
