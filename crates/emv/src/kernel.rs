@@ -17,7 +17,8 @@
 //! # let config = TerminalConfig { terminal_type: 0x22, capabilities: [0xE0, 0xF8, 0xC8],
 //! #     additional_capabilities: [0x60, 0, 0xF0, 0xA0, 0x01], country_code: [0x08, 0x26],
 //! #     ifd_serial: *b"POSNET01", merchant_category_code: [0x59, 0x99], use_pse: true,
-//! #     cardholder_selection: false, aids: Vec::new(), capks: Vec::new() };
+//! #     cardholder_selection: false, aids: Vec::new(), capks: Vec::new(),
+//! #     exception_file: Vec::new() };
 //! # let transaction = Transaction { amount_minor: 1500, other_amount_minor: 0,
 //! #     currency_code: [0x08, 0x26], currency_exponent: 2,
 //! #     date: Date { year: 2026, month: 11, day: 24 }, time: [0x12, 0, 0],

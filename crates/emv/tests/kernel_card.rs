@@ -79,6 +79,7 @@ fn config(image: &CardImage) -> TerminalConfig {
             modulus: capk.modulus.clone(),
             exponent: capk.exponent.clone(),
         }],
+        exception_file: Vec::new(),
     }
 }
 

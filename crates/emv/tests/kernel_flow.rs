@@ -803,3 +803,23 @@ fn tc_hash_value_from_the_default_tdol() {
     assert_eq!(r.apdus[4], apdus(&[&expected])[0]);
     assert_eq!(r.outcome.tvr.to_hex(), "8000000080");
 }
+
+#[test]
+fn card_on_the_exception_file_is_declined_by_tac_denial() {
+    let mut config = config();
+    config.exception_file = vec![hex("5413330089600010"), hex("4761739001010010")];
+    config.aids[0].tac_denial = emv::tvr::Tvr::from_bytes([0x10, 0, 0, 0, 0]);
+    let mut card = offline_card("271231", CVM_NONE);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x00, "0008", "E1E2E3E4E5E6E7E8")));
+    let r = run(
+        config,
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        no_inputs(),
+    );
+    assert_eq!(r.outcome.tvr.to_hex(), "9000000000");
+    assert_eq!(r.outcome.result, TransactionResult::DeclinedOffline);
+    assert!(r.apdus[4].starts_with("80AE0000"));
+}

@@ -118,6 +118,8 @@ pub struct TerminalConfig {
     pub aids: Vec<AidConfig>,
     /// CA public keys.
     pub capks: Vec<Capk>,
+    /// Terminal exception file: PANs (as in tag 5A, BCD with `F` fill) to refuse offline.
+    pub exception_file: Vec<Vec<u8>>,
 }
 
 impl TerminalConfig {

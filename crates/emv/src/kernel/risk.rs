@@ -22,6 +22,9 @@ impl Kernel {
             return self.terminal_action_analysis();
         }
         self.tsi.set(TsiBit::TerminalRiskManagementPerformed);
+        if self.on_exception_file() {
+            self.tvr.set(TvrBit::CardOnExceptionFile);
+        }
         self.floor_limit_and_random_selection();
         let has_limits = self
             .card_value(tags::LOWER_CONSECUTIVE_OFFLINE_LIMIT)
@@ -33,6 +36,23 @@ impl Kernel {
             return self.send(State::GetAtc, apdu::get_data(tags::ATC));
         }
         self.terminal_action_analysis()
+    }
+
+    /// Exception file check (Book 3 10.6, Book 4 6.6.1): the PAN's digits against each entry's.
+    fn on_exception_file(&self) -> bool {
+        let digits = |bcd: &[u8]| -> Vec<u8> {
+            bcd.iter()
+                .flat_map(|b| [b >> 4, b & 0x0F])
+                .take_while(|d| *d != 0x0F)
+                .collect()
+        };
+        let Some(pan) = self.card_value(tags::PAN).map(digits) else {
+            return false;
+        };
+        self.config
+            .exception_file
+            .iter()
+            .any(|entry| digits(entry) == pan)
     }
 
     /// Floor limit check and random transaction selection (Book 3 10.6.1–10.6.2).

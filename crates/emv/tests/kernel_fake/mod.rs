@@ -78,6 +78,7 @@ pub fn config() -> TerminalConfig {
         cardholder_selection: false,
         aids: vec![aid_config()],
         capks: vec![pki::capk()],
+        exception_file: Vec::new(),
     }
 }
 
