@@ -327,5 +327,16 @@ fn watch_prints_a_timestamped_line_per_change_until_its_count() {
     );
     // The exit code is the last verdict's.
     assert_eq!(status.code(), Some(1));
+
+    // The one line a terminal shows after a failed transaction.
+    let out = doctor(&config, &["--quick"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        line.starts_with("network: TCP — ")
+            && line.contains(&format!("127.0.0.1:{gateway_port}"))
+            && line.trim_end().ends_with("run `posnet doctor` for details"),
+        "{line}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,6 +9,7 @@ pub mod dns;
 pub mod errq;
 pub mod guard;
 pub mod iface;
+pub mod resolv;
 pub mod snmp;
 pub mod tcp;
 pub mod tls;

@@ -87,6 +87,10 @@ pub struct Args {
     /// With --watch: pause between two measurements, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 5_000, requires = "watch")]
     interval_ms: u64,
+    /// Only the one line a terminal shows after a failed transaction: the fast layers, no
+    /// path run, at most 3 s ("network: DNS — …"; "network: ok" when nothing is wrong).
+    #[arg(long, requires = "config", conflicts_with_all = ["watch", "json"])]
+    quick: bool,
     /// With --watch: stop after this many measurements (exit code of the last verdict).
     #[arg(long, value_name = "N", requires = "watch")]
     watch_count: Option<u64>,
@@ -121,23 +125,39 @@ fn host_port(addr: &str) -> Result<(String, u16)> {
 }
 
 /// The doctor's options and the terminal id for field 41, from the config and the flags.
+/// The doctor's options from a terminal's config: its gateways, CA and client certificate.
+fn config_options(config: &terminal::Config) -> Result<Options> {
+    let (host, port) =
+        host_port(&config.gateway_primary).context("gateway primary in the config")?;
+    let mut opts = Options::new(&host, port);
+    opts.secondary = match &config.gateway_secondary {
+        Some(s) => Some(host_port(s).context("gateway secondary in the config")?),
+        None => None,
+    };
+    opts.ca = Some(config.ca_path.clone());
+    opts.cert = Some(config.client_cert_path.clone());
+    opts.key = Some(config.client_key_path.clone());
+    opts.timeout_ms = config.connect_timeout_ms.max(1);
+    Ok(opts)
+}
+
+/// A gateway given by name is resolved through the system's DNS servers unless `--dns`
+/// names others.
+fn default_dns(opts: &mut Options) {
+    let by_name = std::iter::once(opts.host.as_str())
+        .chain(opts.secondary.iter().map(|(h, _)| h.as_str()))
+        .any(|h| h.parse::<IpAddr>().is_err() && h != "localhost");
+    if opts.dns.is_empty() && by_name {
+        opts.dns = doctor::probe::resolv::system_servers();
+    }
+}
+
 fn options(a: &Args) -> Result<(Options, Option<String>)> {
     let mut opts = Options::new("", 0);
     let mut terminal_id = None;
     if let Some(path) = &a.config {
         let config = super::terminal::load_config(path)?;
-        let (host, port) =
-            host_port(&config.gateway_primary).context("gateway primary in the config")?;
-        opts.host = host;
-        opts.port = port;
-        opts.secondary = match &config.gateway_secondary {
-            Some(s) => Some(host_port(s).context("gateway secondary in the config")?),
-            None => None,
-        };
-        opts.ca = Some(config.ca_path.clone());
-        opts.cert = Some(config.client_cert_path.clone());
-        opts.key = Some(config.client_key_path.clone());
-        opts.timeout_ms = config.connect_timeout_ms.max(1);
+        opts = config_options(&config)?;
         terminal_id = Some(config.terminal_id.clone());
     }
     if let Some(h) = &a.host {
@@ -162,6 +182,7 @@ fn options(a: &Args) -> Result<(Options, Option<String>)> {
         opts.timeout_ms = ms.max(1);
     }
     opts.dns = a.dns.clone();
+    default_dns(&mut opts);
     opts.interface = a.interface.clone();
     opts.count = a.count;
     if opts.host.is_empty() || opts.port == 0 {
@@ -433,6 +454,72 @@ fn is_reset(reason: &str) -> bool {
     reason.to_ascii_lowercase().contains("reset")
 }
 
+/// The whole of [`quick_diagnosis`] takes at most this long.
+pub const QUICK_BUDGET_MS: u64 = 3_000;
+/// Each of its checks at most this long.
+const QUICK_CHECK_MS: u64 = 800;
+
+/// For a terminal's error message after a transaction failed for network reasons: the fast
+/// layers (interface, IP settings, DNS, TCP, TLS, one 0800 echo and sign-on; no path-quality
+/// run), bounded to [`QUICK_BUDGET_MS`], as one line such as
+/// "network: DNS — The DNS server 198.18.0.9 does not answer …; run `posnet doctor` for
+/// details". `None` when the network looks fine, when the checks did not finish in time, or
+/// when the lab guard refuses them (from the root namespace without `POSNET_REAL_NETWORK=1`,
+/// which a real terminal sets). Safe to call from async code: it runs on its own thread.
+pub fn quick_diagnosis(config: &terminal::Config) -> Option<String> {
+    let mut opts = config_options(config).ok()?;
+    opts.timeout_ms = opts.timeout_ms.clamp(1, QUICK_CHECK_MS);
+    opts.count = 0;
+    default_dns(&mut opts);
+    let terminal_id = Some(config.terminal_id.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || quick_run(&opts, terminal_id, &tx));
+    rx.recv_timeout(std::time::Duration::from_millis(QUICK_BUDGET_MS))
+        .ok()
+        .flatten()
+}
+
+fn quick_run(
+    opts: &Options,
+    terminal_id: Option<String>,
+    tx: &std::sync::mpsc::Sender<Option<String>>,
+) {
+    let (permit, _) = permit_for(real_network_from_env());
+    if refuse_disallowed(opts, permit, None).is_err() {
+        let _ = tx.send(None);
+        return;
+    }
+    let allowed = link_allowed(&opts.host, permit);
+    let mut app = match (&opts.ca, allowed) {
+        (Some(_), true) => LinkProbe::start(opts, terminal_id).ok(),
+        _ => None,
+    };
+    let line = measure(opts, permit, None, app.as_mut())
+        .ok()
+        .and_then(|facts| quick_line(&Report::new(facts, &Thresholds::default(), Lang::En)));
+    // Answer first: closing the link politely may take a moment more.
+    let _ = tx.send(line);
+    drop(app);
+}
+
+/// The one line of [`quick_diagnosis`]; `None` for a healthy verdict.
+fn quick_line(report: &Report) -> Option<String> {
+    let layer = match report.verdict.layer {
+        Layer::Interface => "interface",
+        Layer::Ip => "IP settings",
+        Layer::Dns => "DNS",
+        Layer::Tcp => "TCP",
+        Layer::Tls => "TLS",
+        Layer::Application => "gateway",
+        Layer::Path => "path",
+        Layer::All => return None,
+    };
+    Some(format!(
+        "network: {layer} — {}; run `posnet doctor` for details",
+        report.verdict.summary
+    ))
+}
+
 /// One run of every check.
 fn measure(
     opts: &Options,
@@ -562,6 +649,21 @@ fn watch(
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    if a.quick
+        && let Some(path) = &a.config
+    {
+        let config = super::terminal::load_config(path)?;
+        return Ok(match quick_diagnosis(&config) {
+            Some(line) => {
+                println!("{line}");
+                ExitCode::from(1)
+            }
+            None => {
+                println!("network: ok (or not diagnosed within {QUICK_BUDGET_MS} ms)");
+                ExitCode::SUCCESS
+            }
+        });
+    }
     let (opts, terminal_id) = options(&a)?;
     let (permit, refused) = permit_for(a.real_network || real_network_from_env());
     // From the host's own namespace only loopback may be probed (the lab's rule).
@@ -738,6 +840,69 @@ mod tests {
         let opts = gw.options();
         let mut probe = LinkProbe::start(&opts, Some("TERM0001".into())).unwrap();
         assert_eq!(probe.echo(opts.timeout_ms), EchoOutcome::Closed);
+    }
+
+    /// A terminal config pointing at `primary` with the PKI in `dir` (absolute paths).
+    fn terminal_config(dir: &std::path::Path, primary: &str) -> terminal::Config {
+        let pki = PkiDir::new(dir);
+        let text = format!(
+            "terminal_id = \"TERM0001\"\nmerchant_id = \"MERCHANT0000001\"\n\n\
+             [gateway]\nprimary = \"{primary}\"\n\n\
+             [tls]\nca = \"{}\"\nclient_cert = \"{}\"\nclient_key = \"{}\"\n",
+            pki.ca_cert().display(),
+            pki.terminal_cert("TERM0001").display(),
+            pki.terminal_key("TERM0001").display()
+        );
+        terminal::Config::from_toml(&text).unwrap()
+    }
+
+    #[test]
+    fn quick_diagnosis_names_the_failing_layer_within_its_budget() {
+        let gw = FakeGateway::start("00", 0, false);
+        let healthy = terminal_config(gw.dir.path(), &format!("127.0.0.1:{}", gw.port));
+        assert_eq!(quick_diagnosis(&healthy), None);
+
+        // The gateway's port closed: the TCP layer, named with the endpoint.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let down = terminal_config(gw.dir.path(), &format!("127.0.0.1:{closed}"));
+        let started = Instant::now();
+        let line = quick_diagnosis(&down).unwrap();
+        assert!(started.elapsed().as_millis() < u128::from(QUICK_BUDGET_MS) + 200);
+        assert!(
+            line.starts_with("network: TCP — ")
+                && line.contains(&format!("127.0.0.1:{closed}"))
+                && line.ends_with("; run `posnet doctor` for details"),
+            "{line}"
+        );
+
+        // A healthy gateway whose issuer is unreachable: the sign-on says 91.
+        let gw91 = FakeGateway::start("91", 0, false);
+        let line = quick_diagnosis(&terminal_config(
+            gw91.dir.path(),
+            &format!("127.0.0.1:{}", gw91.port),
+        ))
+        .unwrap();
+        assert!(
+            line.starts_with("network: gateway — ") && line.contains("91"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn quick_diagnosis_from_the_root_namespace_stays_on_loopback() {
+        // 198.18.3.20 is never probed from the host's namespace without the switch.
+        if doctor::probe::guard::namespace_permit().is_ok() || real_network_from_env() {
+            return;
+        }
+        let gw = FakeGateway::start("00", 0, false);
+        let lab = terminal_config(gw.dir.path(), "198.18.3.20:5000");
+        let started = Instant::now();
+        assert_eq!(quick_diagnosis(&lab), None);
+        assert!(started.elapsed().as_millis() < 500);
     }
 
     #[test]
