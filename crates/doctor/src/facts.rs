@@ -284,4 +284,10 @@ pub struct PathFacts {
     pub connects_ms: Vec<Option<u64>>,
     /// Carrier changes of the interface counted while the run lasted.
     pub carrier_changes: u64,
+    /// TCP segments this host sent, and retransmitted, while the echoes ran (the kernel's
+    /// counters for the whole network namespace, `/proc/net/snmp`). Over TCP a lost packet
+    /// is not a lost echo but a retransmission, so this is where loss shows. `None` when
+    /// the counters could not be read.
+    pub tcp_segments_out: Option<u64>,
+    pub tcp_retransmits: Option<u64>,
 }

@@ -22,6 +22,8 @@ pub struct PathStats {
     pub connects: u32,
     pub connects_slow: u32,
     pub carrier_changes: u64,
+    /// TCP segments retransmitted per thousand sent during the echoes (0 when unknown).
+    pub retrans_permille: u32,
 }
 
 /// A connect that took this long needed at least one retransmitted SYN (Linux's initial
@@ -87,6 +89,12 @@ pub fn stats(path: &PathFacts) -> PathStats {
         connects: u32::try_from(path.connects_ms.len()).unwrap_or(u32::MAX),
         connects_slow: u32::try_from(connects_slow).unwrap_or(u32::MAX),
         carrier_changes: path.carrier_changes,
+        retrans_permille: match (path.tcp_segments_out, path.tcp_retransmits) {
+            (Some(out), Some(re)) if out > 0 => {
+                u32::try_from(re.min(out).saturating_mul(1000) / out).unwrap_or(1000)
+            }
+            _ => 0,
+        },
     }
 }
 
@@ -110,6 +118,8 @@ mod tests {
             samples: samples_from_rtts(rtts),
             connects_ms: vec![],
             carrier_changes: 0,
+            tcp_segments_out: None,
+            tcp_retransmits: None,
         }
     }
 
@@ -141,10 +151,19 @@ mod tests {
             samples: vec![],
             connects_ms: vec![Some(3), Some(1003), None, Some(899)],
             carrier_changes: 2,
+            tcp_segments_out: Some(80),
+            tcp_retransmits: Some(6),
         };
         let s = stats(&p);
         assert_eq!((s.connects, s.connects_slow, s.carrier_changes), (4, 2, 2));
         assert_eq!((s.sent, s.loss_permille, s.p50_ms), (0, 0, 0));
+        // 6 of 80 segments retransmitted: 75 per mille.
+        assert_eq!(s.retrans_permille, 75);
+        let unknown = PathFacts {
+            tcp_segments_out: Some(0),
+            ..p.clone()
+        };
+        assert_eq!(stats(&unknown).retrans_permille, 0);
     }
 
     #[test]

@@ -385,7 +385,7 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
                 "path",
                 Status::Pass,
                 format!(
-                    "{}: {}/{}, p50 {} ms, p95 {} ms, max {} ms, {} {} ms, {} {}.{}%, {} {}, {} {}/{}, {} {}",
+                    "{}: {}/{}, p50 {} ms, p95 {} ms, max {} ms, {} {} ms, {} {}.{}%, {} {}, {} {}/{}, {} {}, {} {}.{}%",
                     tr(lang, "answered", "应答"),
                     s.answered,
                     s.sent,
@@ -403,7 +403,10 @@ pub fn checks(f: &Facts, lang: Lang) -> Vec<Check> {
                     s.connects_slow,
                     s.connects,
                     tr(lang, "carrier changes", "链路变化"),
-                    s.carrier_changes
+                    s.carrier_changes,
+                    tr(lang, "TCP retransmitted", "TCP重传"),
+                    s.retrans_permille / 10,
+                    s.retrans_permille % 10
                 ),
             ));
         }

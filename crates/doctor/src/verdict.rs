@@ -25,9 +25,15 @@ pub struct Thresholds {
     pub high_latency_ms: u64,
     /// Loss at or above this (per mille) is packet loss.
     pub loss_permille: u32,
+    /// TCP retransmissions at or above this (per mille of segments sent during the
+    /// echoes) are packet loss too: TCP repairs a lost packet, so the echo survives.
+    pub retrans_permille: u32,
     /// p95 minus minimum at or above this, with p95 above `high_latency_ms`, is queueing
     /// delay (congestion) rather than a slow but steady path.
     pub congestion_spread_ms: u64,
+    /// The median round trip this far above the minimum means the typical echo waited in
+    /// a queue: congestion, even when the full queue also drops (retransmissions).
+    pub queue_typical_ms: u64,
 }
 
 impl Default for Thresholds {
@@ -38,7 +44,9 @@ impl Default for Thresholds {
             slow_echo_ms: 2_000,
             high_latency_ms: 500,
             loss_permille: 20,
+            retrans_permille: 30,
             congestion_spread_ms: 300,
+            queue_typical_ms: 100,
         }
     }
 }
@@ -317,6 +325,24 @@ fn judge_dns(d: &DnsFacts, facts: &Facts) -> Option<Finding> {
         let sign = dns_failure_sign(&s.lookup).unwrap_or(Sign::NxDomain);
         return finding(Cause::DnsName, Layer::Dns, sign, ev);
     }
+    // Every server unreachable because our own next hop is silent (no answer to ARP, so no
+    // router reported anything): the gateway setting is wrong, not the DNS servers.
+    let silent_next_hop = |s: &crate::facts::DnsServerFacts| {
+        matches!(
+            &s.lookup,
+            DnsOutcome::Unreachable {
+                reason: NetError::HostUnreachable { icmp_from: None }
+            }
+        ) && !on_link(facts.interface.as_ref(), s.server)
+    };
+    if let Some(gw) = facts.ip.as_ref().and_then(|i| i.default_gateway)
+        && d.servers.iter().all(silent_next_hop)
+    {
+        ev.dns_server = Some(first.server);
+        ev.gateway = Some(gw);
+        ev.interface = facts.interface.as_ref().map(|i| i.name.clone());
+        return finding(Cause::WrongGateway, Layer::Ip, Sign::NextHopSilent, ev);
+    }
     ev.dns_server = Some(first.server);
     ev.detail = dns_detail(&first.lookup);
     if let DnsOutcome::Unreachable { reason } = &first.lookup {
@@ -324,6 +350,11 @@ fn judge_dns(d: &DnsFacts, facts: &Facts) -> Option<Finding> {
     }
     let sign = dns_failure_sign(&first.lookup).unwrap_or(Sign::DnsBadReply);
     finding(Cause::DnsServer, Layer::Dns, sign, ev)
+}
+
+/// Whether `ip` is in a subnet of the interface (reached without a router).
+fn on_link(iface: Option<&InterfaceFacts>, ip: Ipv4Addr) -> bool {
+    iface.is_some_and(|i| i.ipv4.iter().any(|a| a.contains(ip)))
 }
 
 fn judge_tcp(tcp: &[TcpFacts], iface: Option<&InterfaceFacts>) -> Option<Finding> {
@@ -475,6 +506,9 @@ fn judge_path(p: &PathFacts, t: &Thresholds) -> Option<Finding> {
         figures: Some(s),
         ..Evidence::default()
     };
+    let lossy = s.loss_permille >= t.loss_permille || s.retrans_permille >= t.retrans_permille;
+    let queueing = s.p95_ms >= t.high_latency_ms
+        && s.p95_ms.saturating_sub(s.min_ms) >= t.congestion_spread_ms;
     let (cause, sign) = if s.carrier_changes > 0 {
         (Cause::LinkFlapping, Sign::CarrierChanged)
     } else if s.reconnects >= 2 {
@@ -483,16 +517,20 @@ fn judge_path(p: &PathFacts, t: &Thresholds) -> Option<Finding> {
         && s.connects_slow * 2 >= s.connects
         && s.answered > 0
         && s.p50_ms < t.high_latency_ms
-        && s.loss_permille < t.loss_permille
+        && !lossy
     {
         // New connections stall on SYN retransmits while the established link answers
-        // quickly: the gateway's SYN queue is full.
+        // quickly and loses nothing: the gateway's SYN queue is full.
         (Cause::SynFlood, Sign::SlowConnects)
-    } else if s.loss_permille >= t.loss_permille {
+    } else if queueing && s.p50_ms.saturating_sub(s.min_ms) >= t.queue_typical_ms {
+        // The typical echo waited in a queue: a full queue also drops, so loss here is a
+        // symptom of the congestion, not a weak line.
+        (Cause::Congestion, Sign::QueueingDelay)
+    } else if lossy {
+        // Packets vanish while the typical round trip stays at the minimum (only the
+        // unlucky echoes waited for a retransmission): weak signal or a bad line.
         (Cause::PacketLoss, Sign::Loss)
-    } else if s.p95_ms >= t.high_latency_ms
-        && s.p95_ms.saturating_sub(s.min_ms) >= t.congestion_spread_ms
-    {
+    } else if queueing {
         (Cause::Congestion, Sign::QueueingDelay)
     } else if s.p50_ms >= t.high_latency_ms {
         (Cause::HighLatency, Sign::SteadyHighLatency)

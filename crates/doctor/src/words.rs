@@ -57,23 +57,27 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
     let rc = or_q(&e.response_code);
     let fig = e.figures.unwrap_or_default();
     let figures_en = format!(
-        "latency p50 {} ms, p95 {} ms, max {} ms, jitter {} ms, loss {}.{}%, reconnects {}",
+        "latency p50 {} ms, p95 {} ms, max {} ms, jitter {} ms, loss {}.{}%, TCP retransmitted {}.{}%, reconnects {}",
         fig.p50_ms,
         fig.p95_ms,
         fig.max_ms,
         fig.jitter_ms,
         fig.loss_permille / 10,
         fig.loss_permille % 10,
+        fig.retrans_permille / 10,
+        fig.retrans_permille % 10,
         fig.reconnects
     );
     let figures_zh = format!(
-        "延迟 p50 {} 毫秒、p95 {} 毫秒、最大 {} 毫秒，抖动 {} 毫秒，丢包 {}.{}%，重连 {} 次",
+        "延迟 p50 {} 毫秒、p95 {} 毫秒、最大 {} 毫秒，抖动 {} 毫秒，丢包 {}.{}%，TCP重传 {}.{}%，重连 {} 次",
         fig.p50_ms,
         fig.p95_ms,
         fig.max_ms,
         fig.jitter_ms,
         fig.loss_permille / 10,
         fig.loss_permille % 10,
+        fig.retrans_permille / 10,
+        fig.retrans_permille % 10,
         fig.reconnects
     );
     let settings_en = "Check the POS network settings: IP address, subnet mask, gateway and DNS server address must all be correct";
@@ -193,7 +197,17 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
                 format!("检查DNS服务器地址：{dns} 没有应答。{settings_zh}；如果设置正确，联系网络运营商"),
             ),
         ),
-        Sign::DnsRefused | Sign::DnsServerError | Sign::DnsBadReply => (
+        Sign::DnsRefused => (
+            (
+                format!("The DNS server {dns} refused to look up {name} (answer REFUSED)"),
+                format!("Check the DNS server address: {dns} refused to serve this POS. {settings_en}; if it is right, contact the network carrier"),
+            ),
+            (
+                format!("DNS服务器 {dns} 拒绝解析 {name}（应答 REFUSED）"),
+                format!("检查DNS服务器地址：{dns} 拒绝为本POS机服务。{settings_zh}；如果设置正确，联系网络运营商"),
+            ),
+        ),
+        Sign::DnsServerError | Sign::DnsBadReply => (
             (
                 format!("The DNS server {dns} refuses or fails to look up {name}"),
                 format!("Check the DNS server address: {dns} will not serve this POS. {settings_en}; if it is right, contact the network carrier"),

@@ -70,6 +70,8 @@ fn healthy() -> Facts {
             samples: doctor::path::samples_from_rtts(&[Some(5); 20]),
             connects_ms: vec![Some(1), Some(1), Some(2)],
             carrier_changes: 0,
+            tcp_segments_out: Some(60),
+            tcp_retransmits: Some(0),
         }),
     }
 }
@@ -142,7 +144,7 @@ fn healthy_is_ok_with_path_figures() {
     let path = r.checks.iter().find(|c| c.name == "path").unwrap();
     assert_eq!(
         path.detail,
-        "answered: 20/20, p50 5 ms, p95 5 ms, max 5 ms, jitter 0 ms, loss 0.0%, reconnects 0, slow connects 0/3, carrier changes 0"
+        "answered: 20/20, p50 5 ms, p95 5 ms, max 5 ms, jitter 0 ms, loss 0.0%, reconnects 0, slow connects 0/3, carrier changes 0, TCP retransmitted 0.0%"
     );
     let zh = Report::new(healthy(), &Thresholds::default(), Lang::Zh);
     let tls = zh.checks.iter().find(|c| c.name == "tls").unwrap();
@@ -243,6 +245,59 @@ fn wrong_gateway_when_next_hop_is_silent() {
         },
     );
     expect(&f, Cause::WrongGateway, Layer::Tcp, "198.18.1.1");
+}
+
+#[test]
+fn wrong_gateway_when_every_dns_server_is_behind_a_silent_next_hop() {
+    // The lab's wrong_gateway: the default route points at an address nobody has, so the
+    // DNS query fails first, with the local stack's host-unreachable (no router spoke).
+    let mut f = healthy();
+    let silent = DnsOutcome::Unreachable {
+        reason: NetError::HostUnreachable { icmp_from: None },
+    };
+    dns_lookup(&mut f, silent.clone());
+    f.dns.as_mut().unwrap().servers[0].nonce_lookup = None;
+    f.ip.as_mut().unwrap().default_gateway = Some(Ipv4Addr::new(198, 18, 1, 254));
+    f.tcp.clear();
+    f.tls = None;
+    f.app = None;
+    f.path = None;
+    expect(&f, Cause::WrongGateway, Layer::Ip, "198.18.1.254");
+    // A DNS server on the terminal's own subnet that is silent is the server's fault.
+    let mut on_link = f.clone();
+    on_link.dns.as_mut().unwrap().servers[0].server = Ipv4Addr::new(198, 18, 1, 53);
+    expect(&on_link, Cause::DnsServer, Layer::Dns, "198.18.1.53");
+    // A router that reports the server unreachable proves the next hop works.
+    let mut routed = f.clone();
+    dns_lookup(
+        &mut routed,
+        DnsOutcome::Unreachable {
+            reason: NetError::HostUnreachable {
+                icmp_from: Some(ROUTER),
+            },
+        },
+    );
+    expect(&routed, Cause::DnsServer, Layer::Dns, "198.18.2.53");
+}
+
+#[test]
+fn a_refusing_dns_server_is_said_to_refuse() {
+    let mut f = healthy();
+    dns_lookup(&mut f, DnsOutcome::Refused);
+    f.dns.as_mut().unwrap().servers[0].nonce_lookup = None;
+    expect(&f, Cause::DnsServer, Layer::Dns, "REFUSED");
+    let en = Report::new(f.clone(), &Thresholds::default(), Lang::En);
+    assert!(
+        en.verdict
+            .summary
+            .contains("refused to look up gw.posnet.test")
+    );
+    let zh = Report::new(f, &Thresholds::default(), Lang::Zh);
+    assert!(
+        zh.verdict.summary.contains("拒绝解析"),
+        "{}",
+        zh.verdict.summary
+    );
 }
 
 #[test]
@@ -606,6 +661,44 @@ fn path_quality_causes() {
     rtts[15] = None;
     path_rtts(&mut f, &rtts);
     expect(&f, Cause::PacketLoss, Layer::Path, "15.0%");
+
+    // nothing lost at the echo level, but TCP had to resend 9 of 60 segments
+    let mut f = healthy();
+    f.path.as_mut().unwrap().tcp_retransmits = Some(9);
+    expect(&f, Cause::PacketLoss, Layer::Path, "15.0%");
+    // ... and SYN-queue trouble is not claimed on a lossy path
+    f.path.as_mut().unwrap().connects_ms = vec![Some(1003), None, Some(3010), Some(2)];
+    expect(&f, Cause::PacketLoss, Layer::Path, "15.0%");
+    // a full queue loses echoes too, but its long typical delay says congestion
+    let mut f = healthy();
+    let mut climb: Vec<Option<u64>> = (0..20).map(|i| Some(20 + i * 100)).collect();
+    climb[18] = None;
+    climb[19] = None;
+    path_rtts(&mut f, &climb);
+    f.path.as_mut().unwrap().tcp_retransmits = Some(12);
+    expect(&f, Cause::Congestion, Layer::Path, "10.0%");
+
+    // Two runs measured in the lab (lab/run packet_loss and congestion): random loss leaves
+    // the median at the minimum and shows in retransmissions; a filling queue lifts the
+    // median, and its drops are retransmitted too.
+    let mut f = healthy();
+    let lossy: Vec<Option<u64>> = [
+        1, 1, 1, 1, 1, 209, 1, 3, 1, 211, 1, 212, 312, 1, 1, 296, 1, 1, 1, 711,
+    ]
+    .map(Some)
+    .to_vec();
+    path_rtts(&mut f, &lossy);
+    let p = f.path.as_mut().unwrap();
+    (p.tcp_segments_out, p.tcp_retransmits) = (Some(40), Some(6));
+    expect(&f, Cause::PacketLoss, Layer::Path, "15.0%");
+    let mut f = healthy();
+    let queued: Vec<Option<u64>> = [1, 50, 138, 270, 481, 841, 1062, 1064, 1064, 1067]
+        .map(Some)
+        .to_vec();
+    path_rtts(&mut f, &queued);
+    let p = f.path.as_mut().unwrap();
+    (p.tcp_segments_out, p.tcp_retransmits) = (Some(26), Some(6));
+    expect(&f, Cause::Congestion, Layer::Path, "p50 481 ");
 
     // steady but slow
     let mut f = healthy();

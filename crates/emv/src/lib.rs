@@ -21,6 +21,7 @@ pub mod bits;
 pub mod cvm;
 pub mod dol;
 mod hex;
+pub mod kernel;
 pub mod tags;
 pub mod tlv;
 pub mod tvr;

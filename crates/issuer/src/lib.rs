@@ -5,6 +5,9 @@
 //!   ledger batch it is made in, and a repeat of a request gets the first answer byte for byte.
 //! - [`audit`]: the ledger's audit plus the issuer's own: every movement of money backed by an
 //!   approval, every hold matching the approval that made it.
+//! - [`security`]: the issuer's HSM ([`Security`]): PIN verification (field 52 under the zone
+//!   PIN key generation of field 53), the zone key change (0800, 161), and the set-up helpers
+//!   that provision the HSM and personalise cards.
 //!
 //! The TLS server is an adapter around this crate; it owns sockets, clock and the ledger thread.
 #![cfg_attr(

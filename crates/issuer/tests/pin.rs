@@ -189,6 +189,8 @@ fn generations_not_held_are_96_and_count_nothing() {
     let answer = b.answer(&with_pin(purchase(ALICE, 100, 5), &format1, 0));
     assert_eq!(read(&answer).code(), "96");
     assert!(answer.reason.contains("zpk.000000"), "{}", answer.reason);
+    // Nothing of the deciphered block (nibble values) reaches the reason, which is logged.
+    assert!(!answer.reason.contains("nibble"), "{}", answer.reason);
     assert_eq!(tries(&b, ALICE), 1);
     b.assert_audit_clean();
 }
@@ -244,4 +246,23 @@ fn malformed_pin_fields_are_format_errors() {
         assert!(answer.reason.contains("field 53"), "{}", answer.reason);
     }
     assert_eq!(tries(&b, ALICE), 0);
+}
+
+#[test]
+fn one_group_commit_counts_in_order_and_a_repeat_inside_it_once() {
+    let site = Site::new();
+    let mut b = site.bank();
+    let first = pin_purchase(ALICE, "1111", 100, 1).pack();
+    let second = pin_purchase(ALICE, "2222", 100, 2).pack();
+    let third = pin_purchase(ALICE, "3333", 100, 3).pack();
+    let right = pin_purchase(ALICE, ALICE_PIN, 100, 4).pack();
+    let frames: Vec<&[u8]> = vec![&first, &second, &first, &third, &right];
+    let now = b.now.plus_secs(1);
+    let answers = b.issuer.handle_batch(&mut b.ledger, &frames, now).unwrap();
+    let codes: Vec<String> = answers.iter().map(|a| read(a).code().to_owned()).collect();
+    assert_eq!(codes, ["55", "55", "55", "75", "75"]);
+    assert_eq!(answers[2].disposition, Disposition::Replayed);
+    assert_eq!(answers[2].response, answers[0].response);
+    assert_eq!(tries(&b, ALICE), 3);
+    b.assert_audit_clean();
 }

@@ -40,6 +40,8 @@ enum Command {
     Chaos(cmd::chaos::Args),
     /// Load generator: N mutual-TLS terminals against a gateway; throughput and latency.
     Bench(cmd::bench::Args),
+    /// Virtual EMV chip cards: list profiles, show one, insert one into pcscd's vpcd reader.
+    Card(cmd::card::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => cmd::doctor::run(args),
         Command::Chaos(args) => cmd::chaos::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Card(args) => cmd::card::run(args),
     };
     match result {
         Ok(code) => code,

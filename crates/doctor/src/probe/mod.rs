@@ -9,6 +9,7 @@ pub mod dns;
 pub mod errq;
 pub mod guard;
 pub mod iface;
+pub mod snmp;
 pub mod tcp;
 pub mod tls;
 
@@ -29,6 +30,8 @@ use guard::{GuardError, Permit};
 pub const COUNT_MAX: u32 = 10_000;
 /// Fresh TCP connects tried during a path run (SYN-queue check).
 pub const CONNECTS_MAX: u32 = 5;
+/// The longest pause between two echoes of the path run.
+pub const GAP_MAX_MS: u64 = 10_000;
 
 /// What to check: the flags of `posnet doctor`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +52,9 @@ pub struct Options {
     pub count: u32,
     /// Timeout of each single check.
     pub timeout_ms: u64,
+    /// Pause between two echoes of the path run, so the run spans time as a ping does and
+    /// a flapping link or a filling queue shows within it.
+    pub gap_ms: u64,
 }
 
 impl Options {
@@ -64,6 +70,7 @@ impl Options {
             interface: None,
             count: 10,
             timeout_ms: 3_000,
+            gap_ms: 100,
         }
     }
 }
@@ -213,16 +220,33 @@ fn path_run(
 ) -> Result<PathFacts, GuardError> {
     let before = carrier_changes(iface_name);
     let count = opts.count.min(COUNT_MAX);
+    let gap_ms = opts.gap_ms.min(GAP_MAX_MS);
     let started = Instant::now();
-    // The whole run is bounded in time too: count echoes, each at most timeout_ms.
-    let budget = Duration::from_millis(opts.timeout_ms.saturating_mul(u64::from(count) + 1));
+    // The whole run is bounded in time too: count echoes, each at most timeout_ms + gap.
+    let budget = Duration::from_millis(
+        opts.timeout_ms
+            .saturating_add(gap_ms)
+            .saturating_mul(u64::from(count) + 1),
+    );
     let mut samples = Vec::with_capacity(count as usize);
-    for _ in 0..count {
+    let tcp_before = snmp::read();
+    for i in 0..count {
         if started.elapsed() > budget {
             break;
         }
+        if i > 0 && gap_ms > 0 {
+            std::thread::sleep(Duration::from_millis(gap_ms));
+        }
         samples.push(app.sample(opts.timeout_ms));
     }
+    let tcp_after = snmp::read();
+    let (tcp_segments_out, tcp_retransmits) = match (tcp_before, tcp_after) {
+        (Some(b), Some(a)) => (
+            Some(a.out_segs.saturating_sub(b.out_segs)),
+            Some(a.retrans_segs.saturating_sub(b.retrans_segs)),
+        ),
+        _ => (None, None),
+    };
     let mut connects_ms = Vec::new();
     if let Some(ep) = primary {
         for _ in 0..CONNECTS_MAX.min(count) {
@@ -241,5 +265,7 @@ fn path_run(
             (Some(b), Some(a)) => a.saturating_sub(b),
             _ => 0,
         },
+        tcp_segments_out,
+        tcp_retransmits,
     })
 }

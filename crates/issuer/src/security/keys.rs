@@ -200,6 +200,23 @@ mod tests {
         assert!(parse_zone_control("00000a1200000000").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn field_53_round_trips(generation in 0..=GENERATION_MAX) {
+            let text = zone_control(generation);
+            proptest::prop_assert_eq!(text.len(), 16);
+            proptest::prop_assert_eq!(parse_zone_control(&text), Ok(generation));
+            proptest::prop_assert_eq!(generation_of(&zpk_name(generation)), Some(generation));
+        }
+
+        #[test]
+        fn field_53_reader_takes_any_text(text in "00[0-9]{6}0{8}|[0-9]{14,18}|\\PC{0,20}") {
+            if let Ok(generation) = parse_zone_control(&text) {
+                proptest::prop_assert_eq!(zone_control(generation), text);
+            }
+        }
+    }
+
     #[test]
     fn zpk_names_carry_six_digits() {
         assert_eq!(zpk_name(0), "zpk.000000");

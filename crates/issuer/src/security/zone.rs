@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use hsm::{Hsm, KeyAttributes, PinBlockRef, PinKeyRef, SoftHsm};
+use hsm::{Hsm, HsmError, KeyAttributes, PinBlockRef, PinKeyRef, SoftHsm};
 use paysec::Pan;
 use paysec::pinblock::PinBlockFormat;
 use paysec::pinverify::ibm3624::DecimalisationTable;
@@ -172,6 +172,11 @@ impl Security {
         match verdict {
             Ok(true) => PinOutcome::Correct,
             Ok(false) => PinOutcome::Wrong,
+            // The block's own complaint names nibbles of the deciphered block, which can
+            // carry PIN digits: it stays out of the reason (and so out of every log).
+            Err(HsmError::PinBlock(_)) => PinOutcome::Unusable(format!(
+                "the PIN block does not decipher under {name} to a format 0 block for this PAN"
+            )),
             Err(e) => PinOutcome::Unusable(format!("HSM, verifying under {name}: {e}")),
         }
     }
@@ -215,5 +220,18 @@ impl Security {
             key_block,
             kcv: info.kcv.map(|k| k.hex).unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_pin_block() {
+        let block = PinBlock::new([0x04, 0x12, 0x34, 0xFE, 0xDC, 0xBA, 0x98, 0x76], 12);
+        let shown = format!("{block:?}");
+        assert_eq!(shown, "PinBlock { generation: 12, block: <8 bytes> }");
+        assert_eq!(block.generation(), 12);
     }
 }

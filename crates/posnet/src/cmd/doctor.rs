@@ -270,14 +270,17 @@ impl LinkProbe {
         }
     }
 
-    /// One 0800/301 over the link: waits for the link (at most `timeout_ms`), then for the
-    /// answer (at most `timeout_ms` again).
-    fn echo_once(&mut self, timeout_ms: u64) -> EchoOutcome {
-        let message = echo_request(
+    /// One 0800 over the link (field 70 = `code`: 301 echo, 001 sign-on): waits for the
+    /// link (at most `timeout_ms`), then for the answer (at most `timeout_ms` again).
+    fn echo_once(&mut self, timeout_ms: u64, code: &str) -> EchoOutcome {
+        let mut message = echo_request(
             &self.stans.next(),
             self.terminal_id.as_deref(),
             unix_now_s(),
         );
+        if code != link::echo::ECHO_CODE {
+            let _ = message.set_owned(70, code);
+        }
         let link = self.link.clone();
         let targets = self.targets;
         let outcome = self.runtime.block_on(async move {
@@ -355,14 +358,29 @@ async fn wait_up(link: &Link, timeout_ms: u64, targets: usize) -> Result<(), Lin
     }
 }
 
+/// Field 70 of a sign-on.
+const SIGN_ON_CODE: &str = "001";
+
 impl AppProbe for LinkProbe {
+    /// The echo, then (when it is answered 00) a sign-on: a gateway answers echoes itself,
+    /// but a sign-on only while it can reach an issuer (91 otherwise), so the pair tells a
+    /// dead issuer behind a healthy gateway from a healthy network.
     fn echo(&mut self, timeout_ms: u64) -> EchoOutcome {
-        self.echo_once(timeout_ms)
+        let echo = self.echo_once(timeout_ms, link::echo::ECHO_CODE);
+        match &echo {
+            EchoOutcome::Answered { response_code, .. } if response_code == "00" => {
+                match self.echo_once(timeout_ms, SIGN_ON_CODE) {
+                    EchoOutcome::Answered { response_code, .. } if response_code == "00" => echo,
+                    sign_on => sign_on,
+                }
+            }
+            _ => echo,
+        }
     }
 
     fn sample(&mut self, timeout_ms: u64) -> EchoSample {
         let before = self.connection;
-        let outcome = self.echo_once(timeout_ms);
+        let outcome = self.echo_once(timeout_ms, link::echo::ECHO_CODE);
         let now = self.current_connection();
         let reconnected = matches!((before, now), (Some(b), Some(n)) if b != n);
         if now.is_some() {

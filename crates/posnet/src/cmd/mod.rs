@@ -1,6 +1,7 @@
 //! One module per `posnet` subcommand.
 
 pub mod bench;
+pub mod card;
 pub mod chaos;
 pub mod clock;
 pub mod crypto;

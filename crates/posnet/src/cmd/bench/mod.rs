@@ -3,11 +3,15 @@
 //! flat out or at a fixed rate, for a duration or a count; the report gives throughput,
 //! latency quantiles (HdrHistogram) and errors by response code and by kind.
 
+mod audit;
 mod ceiling;
 mod mix;
+mod procs;
 mod progress;
+mod sim;
 mod stans;
 mod stats;
+mod verdict;
 mod worker;
 
 use std::io::IsTerminal;
@@ -81,6 +85,19 @@ pub struct Args {
     /// The report as JSON on stdout (no progress bar).
     #[arg(long)]
     json: bool,
+    /// The crash-and-fault audit: starts its own issuer and gateway processes from a new
+    /// data folder (--data, default a temporary one) with chaos proxies on both hops, runs
+    /// the terminals' load (one request at a time each, as a POS terminal works) while it
+    /// kills and restarts the gateway and the issuer, then checks every request against the
+    /// issuer's ledger. Exit 1 on any discrepancy. Duration default 60 s.
+    #[arg(long, conflicts_with_all = ["gateway", "ceiling"])]
+    audit: bool,
+    /// With --audit: SIGKILLs over the load, gateway and issuer in turn.
+    #[arg(long, default_value_t = 20, requires = "audit")]
+    kills: u32,
+    /// With --audit: seed of the fault windows and kill pauses.
+    #[arg(long, default_value_t = 1, requires = "audit")]
+    seed: u64,
 }
 
 /// Where the terminals connect and with what.
@@ -259,6 +276,19 @@ pub fn run(a: Args) -> Result<ExitCode> {
         && !(d.is_finite() && d > 0.0)
     {
         bail!("--duration {d}: must be a positive number of seconds");
+    }
+    if a.audit {
+        return audit::run(audit::Options {
+            data: a.data.clone(),
+            terminals: a.terminals,
+            cards: a.cards.unwrap_or(16).max(1),
+            duration_s: a.duration.unwrap_or(60.0),
+            count: a.count,
+            kills: a.kills,
+            seed: a.seed,
+            mix,
+            json: a.json,
+        });
     }
     let terminal_ids: Vec<String> = (1..=a.terminals).map(setup::bench_terminal_id).collect();
     let (endpoint, cards) = endpoint_and_cards(&a, &terminal_ids)?;
