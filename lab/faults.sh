@@ -192,3 +192,23 @@ fault_high_latency() {
     nsx "$1-rtr" iptables -A FORWARD -s "$TERM_IP" -d "$GW_IP" -p tcp --dport "$GW_PORT" \
         -j NFQUEUE --queue-num 7
 }
+
+# A SYN flood: the gateway's host has syncookies off, a 16-entry listen queue and one SYN-ACK
+# retry (half-open entries live ~3 s); once the doctor's first checks are done, the attacker
+# floods the gateway's port with SYNs from a spoofed lab address nobody has (hping3, 500/s,
+# bounded), so new connections stall while the established link keeps answering.
+fault_syn_flood() {
+    nsx "$1-gw" sysctl -qw net.ipv4.tcp_syncookies=0 net.core.somaxconn=16 \
+        net.ipv4.tcp_synack_retries=1
+    kill_ns_pids "$1-gw"
+    start_gateway "$1"
+}
+during_syn_flood() {
+    sleep 1
+    nsx "$1-atk" hping3 -q -S -p "$GW_PORT" -a 198.18.5.99 -i u2000 -c 10000 "$GW_IP"
+}
+after_syn_flood() {
+    kill_ns_pids "$1-atk" INT
+    # The half-open entries expire (one SYN-ACK retry: about 3 s) before the next run.
+    sleep 3.5
+}

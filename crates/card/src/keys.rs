@@ -158,6 +158,16 @@ impl KeySet {
             .ok_or_else(|| KeyError::MissingIccKey(name.to_string()))
     }
 
+    /// The CA public key terminals need to check cards personalised with this set.
+    pub fn capk(&self) -> crate::capk::Capk {
+        crate::capk::Capk::new(
+            self.ca_rid,
+            self.ca_index,
+            self.ca.modulus(),
+            self.ca.exponent(),
+        )
+    }
+
     /// Back to the file form.
     pub fn to_file(&self) -> KeyFile {
         KeyFile {

@@ -390,3 +390,55 @@ fn every_shipped_profile_personalises_and_selects() {
         assert_eq!(c.image().capk.rid, [0xF0, 0, 0, 0, 1]);
     }
 }
+
+#[test]
+fn sda_profile_carries_signed_static_data_the_issuer_key_recovers() {
+    let text = card::profile::SHIPPED[0]
+        .1
+        .replace("oda = \"dda\"", "oda = \"sda\"");
+    let p = card::profile::Profile::from_toml("sda", &text).unwrap();
+    let image = card::perso::personalise(&p, &keys()).unwrap();
+    assert_eq!(image.aip, [0x5C, 0x00], "SDA bit instead of DDA");
+    assert!(image.icc_key.is_none());
+    let r3 = &image.records[&(3, 1)];
+    let issuer_e = find(r3, 0x9F32).unwrap();
+    let issuer_n = recover_cert(
+        &find(r3, 0x90).unwrap(),
+        &image.capk.modulus,
+        &image.capk.exponent,
+        0x02,
+        4,
+        &find(r3, 0x92).unwrap_or_default(),
+        &issuer_e,
+        &[],
+    )
+    .unwrap();
+    let ssad = find(&image.records[&(3, 2)], 0x93).unwrap();
+    let x = modpow(&ssad, &issuer_e, &issuer_n);
+    let n = x.len();
+    assert_eq!(
+        (x[0], x[1], x[2], &x[3..5], x[n - 1]),
+        (0x6A, 0x03, 0x01, &[0xDA, 0xC1][..], 0xBC)
+    );
+    let mut static_data = find(&image.records[&(2, 1)], 0x70).unwrap();
+    static_data.extend_from_slice(&image.aip);
+    assert_eq!(sha1(&[&x[1..n - 21], &static_data]), &x[n - 21..n - 1]);
+    // The issuer-certificate tamper option spoils the first link of the chain.
+    let text = text.replace("tamper = \"none\"", "tamper = \"issuer_certificate\"");
+    let p = card::profile::Profile::from_toml("sda-bad", &text).unwrap();
+    let bad = card::perso::personalise(&p, &keys()).unwrap();
+    let r3 = &bad.records[&(3, 1)];
+    assert!(
+        recover_cert(
+            &find(r3, 0x90).unwrap(),
+            &bad.capk.modulus,
+            &bad.capk.exponent,
+            0x02,
+            4,
+            &find(r3, 0x92).unwrap_or_default(),
+            &issuer_e,
+            &[],
+        )
+        .is_err()
+    );
+}

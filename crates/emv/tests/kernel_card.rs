@@ -71,6 +71,7 @@ fn config(image: &CardImage) -> TerminalConfig {
             random_target_percent: 0,
             random_max_target_percent: 0,
             default_ddol: vec![0x9F, 0x37, 0x04],
+            default_tdol: Vec::new(),
         }],
         capks: vec![Capk {
             rid: capk.rid,

@@ -652,3 +652,154 @@ fn velocity_limits_exceeded_and_new_card() {
     // Last online ATC not returned: both limits count as exceeded.
     assert_eq!(r.outcome.tvr.to_hex(), "800000E000");
 }
+
+#[test]
+fn card_error_at_second_generate_ac_after_approval_means_reversal() {
+    let mut card = online_card(CVM_NONE);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x80, "0007", "A1A2A3A4A5A6A7A8")));
+    // No second answer queued: the fake card says 6985.
+    let inputs = Inputs {
+        host: [host(b"00", Some("0102030405060708 3030"), &[])].into(),
+        ..Inputs::default()
+    };
+    let r = run(config(), transaction(5000), vec![UN], &mut card, inputs);
+    assert_eq!(
+        r.outcome.result,
+        TransactionResult::DeclinedByCardAfterApproval
+    );
+    assert_eq!(
+        r.outcome.reason,
+        Some(emv::kernel::Reason::CardStatus {
+            step: "second GENERATE AC",
+            sw: emv::apdu::StatusWord(0x6985)
+        })
+    );
+}
+
+#[test]
+fn card_pulled_out_during_72_scripts_keeps_the_approval() {
+    let mut card = online_card(CVM_NONE);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x80, "0007", "A1A2A3A4A5A6A7A8")));
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x40, "0007", "B1B2B3B4B5B6B7B8")));
+    // The script command gets no answer at all.
+    card.other.insert(0x1E, [Vec::new()].into());
+    let scripts = t(
+        0x72,
+        &[
+            t(0x9F18, &hex("00000009")),
+            t(0x86, &hex("841E0000 04 AABBCCDD")),
+        ]
+        .concat(),
+    );
+    let inputs = Inputs {
+        host: [host(b"00", Some("0102030405060708 3030"), &scripts)].into(),
+        ..Inputs::default()
+    };
+    let r = run(config(), transaction(5000), vec![UN], &mut card, inputs);
+    assert_eq!(r.outcome.result, TransactionResult::ApprovedOnline);
+    assert_eq!(to_hex(&r.outcome.script_results), "1100000009");
+    assert_eq!(r.outcome.tvr.to_hex(), "8000008010");
+}
+
+#[test]
+fn dates_and_capabilities() {
+    use emv::kernel::Date;
+    assert_eq!(
+        Date::from_bcd(&hex("261124")),
+        Some(Date {
+            year: 2026,
+            month: 11,
+            day: 24
+        })
+    );
+    // Book 4 6.7.3 windowing: 49 is 2049, 50 is 1950.
+    assert_eq!(Date::from_bcd(&hex("491231")).unwrap().year, 2049);
+    assert_eq!(Date::from_bcd(&hex("500101")).unwrap().year, 1950);
+    assert_eq!(Date::from_bcd(&hex("261324")), None);
+    assert_eq!(Date::from_bcd(&hex("2611A4")), None);
+    assert_eq!(Date::from_bcd(&hex("2611")), None);
+    assert_eq!(
+        Date {
+            year: 2026,
+            month: 1,
+            day: 9
+        }
+        .to_bcd(),
+        [0x26, 0x01, 0x09]
+    );
+    let mut c = config();
+    assert!(c.online_capable() && c.offline_capable() && c.attended());
+    c.terminal_type = 0x21;
+    assert!(c.online_capable() && !c.offline_capable());
+    c.terminal_type = 0x23;
+    assert!(!c.online_capable() && c.offline_capable());
+    c.terminal_type = 0x25;
+    assert!(!c.attended());
+    c.capabilities = [0xE0, 0x08, 0x00];
+    assert!(!c.supports_offline_plaintext_pin() && !c.supports_online_pin());
+    assert!(c.supports_no_cvm() && !c.supports_signature());
+    assert!(!c.supports_sda() && !c.supports_dda() && !c.supports_cda());
+}
+
+#[test]
+fn broken_second_answer_keeps_the_arqc_for_the_reversal() {
+    let mut card = online_card(CVM_NONE);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x80, "0007", "A1A2A3A4A5A6A7A8")));
+    // A format 2 answer with a CID but no ATC and no cryptogram.
+    card.generate_ac
+        .push_back(gen_ac([t(0x77, &t(0x9F27, &[0x40])), hex("9000")].concat()));
+    let inputs = Inputs {
+        host: [host(b"00", Some("0102030405060708 3030"), &[])].into(),
+        ..Inputs::default()
+    };
+    let r = run(config(), transaction(5000), vec![UN], &mut card, inputs);
+    assert_eq!(
+        r.outcome.result,
+        TransactionResult::DeclinedByCardAfterApproval
+    );
+    assert!(matches!(
+        r.outcome.reason,
+        Some(emv::kernel::Reason::Malformed {
+            step: "second GENERATE AC",
+            ..
+        })
+    ));
+    assert!(to_hex(&r.outcome.field55).starts_with("9F2608A1A2A3A4A5A6A7A89F270180"));
+}
+
+#[test]
+fn tc_hash_value_from_the_default_tdol() {
+    use sha1::{Digest, Sha1};
+
+    let mut config = config();
+    config.aids[0].default_tdol = hex("9F0206 9505");
+    let record = [
+        t(0x5A, &hex(PAN)),
+        t(0x5F24, &hex("271231")),
+        t(0x8C, &hex("9F0206 9505 9814")),
+        t(0x8D, &hex(CDOL2)),
+        t(0x8E, &hex(CVM_NONE)),
+        offline_iacs(),
+    ]
+    .concat();
+    let mut card = FakeCard::standard("1800", record);
+    card.generate_ac
+        .push_back(gen_ac(ac_format1(0x40, "0008", "C1C2C3C4C5C6C7C8")));
+    let r = run(
+        config,
+        transaction(500),
+        vec![UN, 60],
+        &mut card,
+        no_inputs(),
+    );
+    // "Default TDOL used" is set before the hash, so the TVR in the TDOL data has it.
+    let tdol_data = hex("000000000500 8000000080");
+    let hash = Sha1::digest(&tdol_data).to_vec();
+    let expected = format!("80AE4000 1F 000000000500 8000000080 {} 00", to_hex(&hash));
+    assert_eq!(r.apdus[4], apdus(&[&expected])[0]);
+    assert_eq!(r.outcome.tvr.to_hex(), "8000000080");
+}

@@ -299,10 +299,10 @@ fn dda_fails_when_the_icc_certificate_does_not_match_the_static_data() {
 fn cda_answer(cid: u8, good: bool) -> GenAc {
     Box::new(move |command: &Command| {
         let ac = hex("C1C2C3C4C5C6C7C8");
+        // As a real card answers with CDA: no 9F26, the cryptogram is inside the SDAD.
         let tlvs = [
             t(0x9F27, &[cid]),
             t(0x9F36, &hex("0008")),
-            t(0x9F26, &ac),
             t(0x9F10, &hex("0110A00000")),
         ]
         .concat();
@@ -403,7 +403,6 @@ fn cda_on_both_generate_acs_online() {
         let tlvs = [
             t(0x9F27, &[0x40]),
             t(0x9F36, &hex("0008")),
-            t(0x9F26, &ac),
             t(0x9F10, &hex("0110600000")),
         ]
         .concat();
@@ -513,7 +512,7 @@ mod published_sda {
 mod published_dda {
     use super::*;
 
-    const MCHIP_05_MODULUS: &str = concat!(
+    pub const MCHIP_05_MODULUS: &str = concat!(
         "B8048ABC30C90D976336543E3FD7091C8FE4800DF820ED55E7E94813ED00555B",
         "573FECA3D84AF6131A651D66CFF4284FB13B635EDD0EE40176D8BF04B7FD1C7B",
         "ACF9AC7327DFAA8AA72D10DB3B8E70B2DDD811CB4196525EA386ACC33C0D9D45",
@@ -521,7 +520,7 @@ mod published_dda {
         "2DD623D180E215BD1D1507FE3DC90CA310D27B3EFCCD8F83DE3052CAD1E48938",
         "C68D095AAC91B5F37E28BB49EC7ED597"
     );
-    const D_ISSUER_CERT: &str = concat!(
+    pub const D_ISSUER_CERT: &str = concat!(
         "1714284F763B8586EE6D319951F7E63FA25076E50DC9D3200BA998D3A052ADBA",
         "9AB69AC6AD6ADD3CE09F0278F4074EC4EE9B1D2268A3E953575E454E50CD860B",
         "F424C51C597712D2AA057089DD8673E51B1E1D7188034892077AC18A6AE23488",
@@ -529,11 +528,11 @@ mod published_dda {
         "C507E36821EEC2075F0E420D38A1C9F3127261BA316C987674FADB20EA7FEB75",
         "EE455D12146EA6F02E8B01EC2FA7A115"
     );
-    const D_ISSUER_REM: &str = concat!(
+    pub const D_ISSUER_REM: &str = concat!(
         "6E63B7BC70ABDD09341B34C03286BA9BD83BA7936C5B7798FB22C5E53FF240A2",
         "6DBD6415"
     );
-    const D_ICC_CERT: &str = concat!(
+    pub const D_ICC_CERT: &str = concat!(
         "A42FBEB156B98DCB0554DA062ADCA5309A91F04FA2C7BD7102A8D73F16A3CFAD",
         "E8AADF4F3FE2A2125CCDD77C6B9F78B5B4371CE0805725B0F9C027AF147D91E1",
         "FFDB201E9C170CE777053A172AD526DCAFD33895E1A947305C5B167F2E7C6F99",
@@ -547,7 +546,7 @@ mod published_dda {
         "B5C783E6F8F97FCE13F08B13FA44183E3718CEBF0C41473D2B0FF4DE44B6A02D",
         "75ADB6D4962393FFDF4E69026CDF38FF"
     );
-    const D_STATIC_DATA: &str = concat!(
+    pub const D_STATIC_DATA: &str = concat!(
         "5F25031405015F24031506305A0852858812543456535F3401018E0C00000000",
         "000000001E031F039F0702FF009F0D05BC50BC00009F0E0500000000009F0F05",
         "BC70BC98009F4A01825F280206438C219F02069F03069F1A0295055F2A029A03",
@@ -611,4 +610,95 @@ mod published_dda {
         );
         assert!(oda::verify_dda(&icc, &hex(D_SDAD), &hex("00000001")).is_err());
     }
+}
+
+/// Published vector: a CDA signature on a GENERATE AC answer (TC, CID 40, ATC 0010) under the
+/// same Mastercard test keys as [`published_dda`], with UN 12345779, the CDOL1 data and the
+/// answer's TLVs without 9F4B, from emv-tools' CDA test (also Proxmark3,
+/// client/src/emv/test/cda_test.c).
+mod published_cda {
+    use super::*;
+
+    const SDAD: &str = concat!(
+        "1C009FC48679157DBFF45F65D33FF78D4FCBF0CF5EA4208D107AE95AA38C546D",
+        "0E5A18B87403A12BD447A8BBFC1E49CE0B2E251389205703C9BB1A88CC79F1DD",
+        "C2F9841EADF07CE07B62511DDC93DF59F28F0E91F92332D29CDEF2BCCB100885",
+        "0500EF3E470A4CB18CD91AA5C1A108F3"
+    );
+    /// CDOL1 data the terminal sent.
+    const CDOL1_DATA: &str = concat!(
+        "0000000000000000000000000643000000000006431409255012345779230000",
+        "00000000000000001E0300"
+    );
+    /// The answer's data objects in order, without the SDAD.
+    const ANSWER_TLVS: &str = "9F2701409F360200109F10120010904001220000000000000000000000FF";
+
+    #[test]
+    fn cda_signature_verifies() {
+        let pan = hex("5285881254345653");
+        let issuer = oda::recover_issuer_key(
+            &capk(),
+            &hex(published_dda::D_ISSUER_CERT),
+            &hex(published_dda::D_ISSUER_REM),
+            &[3],
+            &pan,
+            THEN,
+        )
+        .unwrap();
+        let icc = oda::recover_icc_key(
+            &issuer,
+            &hex(published_dda::D_ICC_CERT),
+            &[],
+            &[3],
+            &hex(published_dda::D_STATIC_DATA),
+            &pan,
+            THEN,
+        )
+        .unwrap();
+        let transaction_data = [hex(CDOL1_DATA), hex(ANSWER_TLVS)].concat();
+        let input = |cid: u8, data: &[u8]| {
+            oda::verify_cda(
+                &icc,
+                &oda::CdaInput {
+                    sdad: &hex(SDAD),
+                    unpredictable_number: &hex("12345779"),
+                    cid,
+                    transaction_data: data,
+                },
+            )
+        };
+        let ac = input(0x40, &transaction_data).unwrap();
+        // The TC as signed (the answer has no 9F26: with CDA it travels in the signature).
+        assert_eq!(ac, [0x16, 0xAF, 0xBA, 0x13, 0xC5, 0x2F, 0xB1, 0x73]);
+        assert_eq!(
+            input(0x80, &transaction_data),
+            Err(OdaError::CidMismatch {
+                signed: 0x40,
+                returned: 0x80
+            })
+        );
+        let mut other = transaction_data.clone();
+        other[0] ^= 1;
+        assert_eq!(
+            input(0x40, &other),
+            Err(OdaError::Hash {
+                what: "CDA transaction data hash code"
+            })
+        );
+    }
+
+    fn capk() -> emv::kernel::Capk {
+        emv::kernel::Capk {
+            rid: hex("A000000004").try_into().unwrap(),
+            index: 0x05,
+            modulus: hex(published_dda::MCHIP_05_MODULUS),
+            exponent: vec![3],
+        }
+    }
+
+    const THEN: Date = Date {
+        year: 2014,
+        month: 9,
+        day: 25,
+    };
 }

@@ -183,6 +183,12 @@ fn two_hundred_transactions_all_answered_and_the_ledger_balances() {
     assert_eq!(report["answered"].as_u64(), Some(requests), "{report}");
     assert!(report["response_codes"]["purchase"]["00"].as_u64().unwrap() > 0);
     all_approved(&report);
+    // Each terminal closed its batch with a 0500 whose totals the gateway agreed with.
+    assert_eq!(
+        report["settlements"],
+        serde_json::json!({"00": 2}),
+        "{report}"
+    );
     let l = &report["latency_ms"];
     let q = |k: &str| l[k].as_f64().unwrap();
     assert!(q("p50") > 0.0, "{report}");

@@ -265,3 +265,67 @@ fn from_the_root_namespace_only_loopback_unless_real_network_is_given() {
     let out = posnet().args(["doctor", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("--real-network"));
 }
+
+#[test]
+fn watch_prints_a_timestamped_line_per_change_until_its_count() {
+    let dir = temp_dir("doctor-watch");
+    let (gateway_port, issuer_port) = (free_port(), free_port());
+    let up = Up::start(&dir, gateway_port, issuer_port);
+    up.wait_for("gateway serving terminals");
+    let config = dir.join("terminal-TERM0001.toml");
+    let mut child = posnet()
+        .args(["doctor", "--config", config.to_str().unwrap()])
+        .args(["--watch", "--watch-count", "10", "--interval-ms", "200"])
+        .args(["--count", "2", "--timeout-ms", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = lines.recv_timeout(Duration::from_secs(30)).unwrap();
+    // 2026-11-24T21:40:00Z [ok / all] The network is fine: …
+    let (time, rest) = first.split_once(' ').unwrap();
+    assert!(
+        time.len() == 20 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+        "{first}"
+    );
+    assert!(rest.starts_with("[ok / all] "), "{first}");
+    // A healthy network measured again is no news: nothing more while it runs.
+    assert!(
+        lines.recv_timeout(Duration::from_millis(1500)).is_err(),
+        "a line without a change"
+    );
+
+    up.stop();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "watch did not stop after its count"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let rest: Vec<String> = lines.try_iter().collect();
+    // The change is reported once (a measurement caught mid-shutdown may add one line).
+    assert!(!rest.is_empty() && rest.len() <= 2, "{rest:?}");
+    let last = rest.last().unwrap();
+    assert!(last.contains(" [gateway_down / tcp] "), "{rest:?}");
+    assert!(
+        last.contains(&format!("127.0.0.1:{gateway_port}")),
+        "{last}"
+    );
+    // The exit code is the last verdict's.
+    assert_eq!(status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -249,7 +249,12 @@ fn path_run(
     };
     let mut connects_ms = Vec::new();
     if let Some(ep) = primary {
-        for _ in 0..CONNECTS_MAX.min(count) {
+        for i in 0..CONNECTS_MAX.min(count) {
+            // Spaced like the echoes, so one moment's luck (a SYN queue with a free slot)
+            // does not decide every connect.
+            if i > 0 && gap_ms > 0 {
+                std::thread::sleep(Duration::from_millis(gap_ms));
+            }
             let at = tcp::connect_to(ep, opts.timeout_ms, permit)?;
             connects_ms.push(match at.outcome {
                 TcpOutcome::Connected { connect_ms } => Some(connect_ms),

@@ -40,6 +40,7 @@ fn config() -> TerminalConfig {
             random_target_percent: 20,
             random_max_target_percent: 50,
             default_ddol: vec![0x9F, 0x37, 0x04],
+            default_tdol: vec![0x9F, 0x02, 0x06, 0x95, 0x05],
         }],
         capks: Vec::new(),
     }

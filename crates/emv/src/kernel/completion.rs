@@ -8,7 +8,7 @@ use super::{Reason, TransactionResult};
 use crate::aip::AipBit;
 use crate::apdu::{self, AcReference, AcType, Command, Response};
 use crate::tags;
-use crate::tlv;
+use crate::tlv::{self, Tag};
 use crate::tvr::{TsiBit, TvrBit};
 
 fn ac_name(ac: AcType) -> &'static str {
@@ -50,6 +50,7 @@ impl Kernel {
         let Some(cdol1) = self.card_value(tags::CDOL1).map(<[u8]>::to_vec) else {
             return self.terminate(Reason::MissingData { tag: 0x8C });
         };
+        self.prepare_tc_hash(&cdol1);
         let data = match self.build_dol(&cdol1) {
             Ok(d) => d,
             Err(e) => return self.malformed(format!("CDOL1: {e}")),
@@ -68,6 +69,9 @@ impl Kernel {
         let [object] = objects.as_slice() else {
             return Err("not one response template".into());
         };
+        // Gathered apart and stored only once valid: nothing may mix with the values of an
+        // earlier answer, and a broken answer leaves the ARQC in place for a reversal.
+        let mut found: Vec<(Tag, Vec<u8>)> = Vec::new();
         let mut tlvs_without_sdad = Vec::new();
         let mut sdad = None;
         if object.tag == tags::RESPONSE_TEMPLATE_FORMAT_1 {
@@ -75,13 +79,11 @@ impl Kernel {
             let (Some(cid), Some(atc), Some(ac)) = (v.first(), v.get(1..3), v.get(3..11)) else {
                 return Err("format 1 answer shorter than CID, ATC and AC".into());
             };
-            self.card
-                .insert(tags::CRYPTOGRAM_INFORMATION_DATA, vec![*cid]);
-            self.card.insert(tags::ATC, atc.to_vec());
-            self.card.insert(tags::APPLICATION_CRYPTOGRAM, ac.to_vec());
+            found.push((tags::CRYPTOGRAM_INFORMATION_DATA, vec![*cid]));
+            found.push((tags::ATC, atc.to_vec()));
+            found.push((tags::APPLICATION_CRYPTOGRAM, ac.to_vec()));
             if let Some(iad) = v.get(11..).filter(|r| !r.is_empty()) {
-                self.card
-                    .insert(tags::ISSUER_APPLICATION_DATA, iad.to_vec());
+                found.push((tags::ISSUER_APPLICATION_DATA, iad.to_vec()));
             }
         } else if object.tag == tags::RESPONSE_TEMPLATE_FORMAT_2 {
             for inner in tlv::parse_all(object.value).map_err(|e| e.to_string())? {
@@ -90,25 +92,35 @@ impl Kernel {
                 } else {
                     tlv::write(inner.tag, inner.value, &mut tlvs_without_sdad)
                         .map_err(|e| e.to_string())?;
-                    self.card.insert(inner.tag, inner.value.to_vec());
+                    found.push((inner.tag, inner.value.to_vec()));
                 }
             }
         } else {
             return Err("not a format 1 or format 2 template".into());
         }
-        let cid = self
-            .card_value(tags::CRYPTOGRAM_INFORMATION_DATA)
-            .and_then(|v| v.first().copied())
-            .ok_or("CID missing")?;
+        let value = |tag: Tag| {
+            found
+                .iter()
+                .find(|(t, _)| *t == tag)
+                .map(|(_, v)| v.as_slice())
+        };
+        let cid = match value(tags::CRYPTOGRAM_INFORMATION_DATA) {
+            Some([cid]) => *cid,
+            _ => return Err("CID missing or not 1 byte".into()),
+        };
         let ac = apdu::AcType::from_bits(cid).ok_or("CID has the RFU cryptogram type")?;
-        if self.card_value(tags::ATC).map(<[u8]>::len) != Some(2)
-            || self
-                .card_value(tags::APPLICATION_CRYPTOGRAM)
-                .map(<[u8]>::len)
-                != Some(8)
-        {
-            return Err("ATC or application cryptogram missing or of the wrong length".into());
+        if value(tags::ATC).map(<[u8]>::len) != Some(2) {
+            return Err("ATC missing or not 2 bytes".into());
         }
+        // With CDA the cryptogram travels inside the signature (Book 2 6.6.1), not as 9F26.
+        let ac_len = value(tags::APPLICATION_CRYPTOGRAM).map(<[u8]>::len);
+        if ac_len != Some(8) && !(ac_len.is_none() && sdad.is_some()) {
+            return Err("application cryptogram missing or not 8 bytes".into());
+        }
+        if ac_len.is_none() {
+            self.card.remove(&tags::APPLICATION_CRYPTOGRAM);
+        }
+        self.card.extend(found);
         Ok(AcAnswer {
             cid,
             ac,
@@ -306,7 +318,7 @@ impl Kernel {
     }
 
     /// Result byte: `1` (failed) and the failing command's sequence number (Book 3 Annex A).
-    fn script_command_failed(&mut self, after: bool) {
+    pub(crate) fn script_command_failed(&mut self, after: bool) {
         let Some(script) = self.scripts.pop() else {
             return;
         };
@@ -337,6 +349,7 @@ impl Kernel {
         let Some(cdol2) = self.card_value(tags::CDOL2).map(<[u8]>::to_vec) else {
             return self.terminate(Reason::MissingData { tag: 0x8D });
         };
+        self.prepare_tc_hash(&cdol2);
         let data = match self.build_dol(&cdol2) {
             Ok(d) => d,
             Err(e) => return self.malformed(format!("CDOL2: {e}")),
@@ -384,7 +397,7 @@ impl Kernel {
     }
 
     /// The outcome after the second GENERATE AC and the 72 scripts.
-    fn complete(&mut self) -> Step {
+    pub(crate) fn complete(&mut self) -> Step {
         let cid = self.final_cid;
         let reason = self.final_reason.take();
         match (&self.host, self.final_approved) {

@@ -90,6 +90,8 @@ pub struct AidConfig {
     pub random_max_target_percent: u8,
     /// Default DDOL, used when the card has none (tag 9F49).
     pub default_ddol: Vec<u8>,
+    /// Default TDOL, used for the TC hash value (98) when the card has no TDOL (tag 97).
+    pub default_tdol: Vec<u8>,
 }
 
 /// The terminal's configuration.

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use sha1::{Digest, Sha1};
+
 use crate::dol;
 use crate::tags;
 use crate::tlv::{self, Tag};
@@ -117,6 +119,9 @@ impl Kernel {
                     .to_vec(),
             );
         }
+        if let Some(hash) = &self.tc_hash {
+            m.insert(tags::TC_HASH_VALUE, hash.clone());
+        }
         if let Some(code) = self.response_code {
             m.insert(tags::AUTHORISATION_RESPONSE_CODE, code.to_vec());
         }
@@ -136,6 +141,35 @@ impl Kernel {
                 .or_else(|| self.card.get(&tag))
                 .map(Vec::as_slice)
         }))
+    }
+
+    /// Computes the TC Hash Value (98) when `cdol` asks for it (Book 3 section 5.4.5 and
+    /// Book 2 Annex B3): SHA-1 of the TDOL-related data, from the card's TDOL or the
+    /// terminal's default (then TVR "Default TDOL used" is set).
+    pub(crate) fn prepare_tc_hash(&mut self, cdol: &[u8]) {
+        let wants_hash = dol::parse_dol(cdol)
+            .map(|entries| entries.iter().any(|e| e.tag == tags::TC_HASH_VALUE))
+            .unwrap_or(false);
+        if !wants_hash {
+            return;
+        }
+        let tdol = match self.card_value(tags::TDOL) {
+            Some(tdol) => tdol.to_vec(),
+            None => {
+                let default = self
+                    .aid_config()
+                    .map(|a| a.default_tdol.clone())
+                    .unwrap_or_default();
+                if !default.is_empty() {
+                    self.tvr.set(crate::tvr::TvrBit::DefaultTdolUsed);
+                }
+                default
+            }
+        };
+        let data = self.build_dol(&tdol).unwrap_or_default();
+        let mut hash = Sha1::new();
+        hash.update(&data);
+        self.tc_hash = Some(hash.finalize().to_vec());
     }
 
     /// A card data object.

@@ -104,6 +104,8 @@ pub struct Kernel {
     pub(crate) pdol_data: Vec<u8>,
     pub(crate) cdol1_data: Vec<u8>,
     pub(crate) pending_cdol2: Vec<u8>,
+    /// TC Hash Value (98) for a CDOL that asks for it.
+    pub(crate) tc_hash: Option<Vec<u8>>,
     pub(crate) final_cid: Option<u8>,
     pub(crate) final_approved: bool,
     pub(crate) final_reason: Option<Reason>,
@@ -160,6 +162,7 @@ impl Kernel {
             pdol_data: Vec::new(),
             cdol1_data: Vec::new(),
             pending_cdol2: Vec::new(),
+            tc_hash: None,
             final_cid: None,
             final_approved: false,
             final_reason: None,
@@ -356,9 +359,21 @@ impl Kernel {
             .and_then(|c| self.config.aids.get(c.config_index))
     }
 
-    /// Ends the transaction as terminated.
+    /// Ends the transaction because of a card or data error.
     pub(crate) fn terminate(&mut self, reason: Reason) -> Step {
-        self.finish(TransactionResult::Terminated, Some(reason), None)
+        if self.final_cid.is_some() {
+            // The second GENERATE AC is done: what fails now is an issuer script.
+            self.script_command_failed(true);
+            self.scripts.clear();
+            return self.complete();
+        }
+        // After a host approval the card never confirmed: the terminal must reverse.
+        let result = if self.host.as_ref().is_some_and(HostResponse::approved) {
+            TransactionResult::DeclinedByCardAfterApproval
+        } else {
+            TransactionResult::Terminated
+        };
+        self.finish(result, Some(reason), None)
     }
 
     /// Ends the transaction.

@@ -62,6 +62,7 @@ pub fn aid_config() -> AidConfig {
         random_target_percent: 0,
         random_max_target_percent: 0,
         default_ddol: hex("9F3704"),
+        default_tdol: Vec::new(),
     }
 }
 

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
+use doctor::facts::Facts;
 use doctor::facts::{EchoOutcome, EchoSample};
 use doctor::probe::app::AppProbe;
 use doctor::probe::guard::{GuardError, Permit, permit_for};
 use doctor::probe::{Options, run as probe_run};
-use doctor::{Lang, Report, Thresholds};
+use doctor::{Cause, Lang, Layer, Report, Thresholds};
 use link::echo::{StanCounter, echo_request};
 use link::{Link, LinkError, LinkOptions, LinkState, Target};
 
@@ -23,6 +24,7 @@ use link::{Link, LinkError, LinkOptions, LinkState, Target};
   posnet doctor --config posnet-data/terminal-TERM0001.toml --count 50 --json
   posnet doctor --host gw.example --port 8583 --dns 198.18.0.53 --ca ca.pem \\
                 --cert term.pem --key term.key --interface eth0 --lang zh
+  posnet doctor --config posnet-data/terminal-TERM0001.toml --watch --interval-ms 10000
 
 With --config the gateway, its CA and the terminal's certificate come from the terminal's
 config; flags given as well override it.
@@ -78,6 +80,16 @@ pub struct Args {
     /// it only loopback may be probed from the root namespace (see "Safety" below).
     #[arg(long)]
     real_network: bool,
+    /// Keep measuring; print one timestamped line each time the verdict or the path
+    /// figures (latency, loss, reconnects, in coarse classes) change. Until Ctrl-C.
+    #[arg(long)]
+    watch: bool,
+    /// With --watch: pause between two measurements, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5_000, requires = "watch")]
+    interval_ms: u64,
+    /// With --watch: stop after this many measurements (exit code of the last verdict).
+    #[arg(long, value_name = "N", requires = "watch")]
+    watch_count: Option<u64>,
 }
 
 /// The environment switch equal to `--real-network`, for a terminal's own set-up.
@@ -436,6 +448,134 @@ fn is_reset(reason: &str) -> bool {
     reason.to_ascii_lowercase().contains("reset")
 }
 
+/// One run of every check.
+fn measure(
+    opts: &Options,
+    permit: Permit,
+    refused: Option<&GuardError>,
+    app: Option<&mut LinkProbe>,
+) -> Result<Facts> {
+    probe_run(opts, &permit, app.map(|p| p as &mut dyn AppProbe)).map_err(|e| match refused {
+        Some(why) => anyhow!("{e} ({why})"),
+        None => anyhow!("{e}"),
+    })
+}
+
+/// What counts as a change for `--watch`: the verdict, and the path figures in coarse
+/// classes (a millisecond of jitter is not news; a path turning slow or lossy is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WatchKey {
+    cause: Cause,
+    layer: Layer,
+    /// 0 not measured, 1 fast (under a fifth of the high-latency line), 2 slower, 3 high.
+    latency: u8,
+    /// 0 none, 1 some, 2 at or above the packet-loss line.
+    loss: u8,
+    reconnected: bool,
+}
+
+fn watch_key(report: &Report, t: &Thresholds) -> WatchKey {
+    let stats = report.facts.path.as_ref().map(doctor::path::stats);
+    let (latency, loss, reconnected) = match stats {
+        None => (0, 0, false),
+        Some(s) => (
+            if s.answered == 0 {
+                0
+            } else if s.p50_ms < t.high_latency_ms / 5 {
+                1
+            } else if s.p50_ms < t.high_latency_ms {
+                2
+            } else {
+                3
+            },
+            if s.loss_permille >= t.loss_permille || s.retrans_permille >= t.retrans_permille {
+                2
+            } else if s.loss_permille > 0 || s.retrans_permille > 0 {
+                1
+            } else {
+                0
+            },
+            s.reconnects > 0 || s.carrier_changes > 0,
+        ),
+    };
+    WatchKey {
+        cause: report.verdict.cause,
+        layer: report.verdict.layer,
+        latency,
+        loss,
+        reconnected,
+    }
+}
+
+/// `2026-11-24T21:40:00Z`.
+fn utc_timestamp(unix_s: i64) -> String {
+    let c = iso8583::civil::from_unix_s(unix_s);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// The line `--watch` prints for a change.
+fn watch_line(report: &Report, unix_s: i64, json: bool) -> Result<String> {
+    let time = utc_timestamp(unix_s);
+    let v = &report.verdict;
+    if json {
+        let figures = report.facts.path.as_ref().map(doctor::path::stats);
+        Ok(serde_json::to_string(&serde_json::json!({
+            "time": time,
+            "cause": v.cause,
+            "layer": v.layer,
+            "summary": v.summary,
+            "remedy": v.remedy,
+            "figures": figures,
+        }))?)
+    } else {
+        Ok(format!(
+            "{time} [{} / {}] {}",
+            v.cause.id(),
+            v.layer.id(),
+            v.summary
+        ))
+    }
+}
+
+/// `--watch`: measure, print a line when something changed, pause, again; until Ctrl-C or
+/// `--watch-count` measurements. The link to the gateway is kept between measurements, so
+/// its reconnects show.
+fn watch(
+    a: &Args,
+    opts: &Options,
+    permit: Permit,
+    refused: Option<&GuardError>,
+    mut app: Option<&mut LinkProbe>,
+) -> Result<ExitCode> {
+    let t = Thresholds::default();
+    let pause = std::time::Duration::from_millis(a.interval_ms);
+    let mut last: Option<WatchKey> = None;
+    let mut done = 0u64;
+    let ok = loop {
+        let facts = measure(opts, permit, refused, app.as_deref_mut())?;
+        let report = Report::new(facts, &t, a.lang);
+        let ok = report.exit_code() == 0;
+        let key = watch_key(&report, &t);
+        if last.as_ref() != Some(&key) {
+            println!("{}", watch_line(&report, unix_now_s(), a.json)?);
+            last = Some(key);
+        }
+        done += 1;
+        if a.watch_count.is_some_and(|n| done >= n) {
+            break ok;
+        }
+        std::thread::sleep(pause);
+    };
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 pub fn run(a: Args) -> Result<ExitCode> {
     let (opts, terminal_id) = options(&a)?;
     let (permit, refused) = permit_for(a.real_network || real_network_from_env());
@@ -460,13 +600,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }
         _ => None,
     };
-    let facts =
-        probe_run(&opts, &permit, app.as_mut().map(|p| p as &mut dyn AppProbe)).map_err(|e| {
-            match refused {
-                Some(why) => anyhow!("{e} ({why})"),
-                None => anyhow!("{e}"),
-            }
-        })?;
+    if a.watch {
+        return watch(&a, &opts, permit, refused.as_ref(), app.as_mut());
+    }
+    let facts = measure(&opts, permit, refused.as_ref(), app.as_mut())?;
     drop(app);
     let report = Report::new(facts, &Thresholds::default(), a.lang);
     if a.json {
@@ -626,6 +763,37 @@ mod tests {
         let opts = gw.options();
         let mut probe = LinkProbe::start(&opts, Some("TERM0001".into())).unwrap();
         assert_eq!(probe.echo(opts.timeout_ms), EchoOutcome::Closed);
+    }
+
+    #[test]
+    fn watch_timestamps_are_utc_rfc3339() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        // The same instant as link's echo test (field 7 "0229235959").
+        assert_eq!(utc_timestamp(1_709_251_199), "2024-02-29T23:59:59Z");
+    }
+
+    #[test]
+    fn watch_reports_class_changes_not_jitter() {
+        use doctor::facts::PathFacts;
+        let t = Thresholds::default();
+        let key = |rtts: &[Option<u64>]| {
+            let facts = Facts {
+                path: Some(PathFacts {
+                    samples: doctor::path::samples_from_rtts(rtts),
+                    connects_ms: vec![],
+                    carrier_changes: 0,
+                    tcp_segments_out: Some(20),
+                    tcp_retransmits: Some(0),
+                }),
+                ..Facts::default()
+            };
+            watch_key(&Report::new(facts, &t, Lang::En), &t)
+        };
+        assert_eq!(key(&[Some(3), Some(5)]), key(&[Some(7), Some(9)]));
+        assert_ne!(key(&[Some(3), Some(5)]), key(&[Some(300), Some(320)]));
+        assert_ne!(key(&[Some(3), Some(5)]), key(&[Some(3), None]));
+        let k = key(&[Some(700), Some(720)]);
+        assert_eq!((k.cause, k.latency, k.loss), (Cause::HighLatency, 3, 0));
     }
 
     #[test]

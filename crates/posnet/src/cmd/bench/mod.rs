@@ -220,6 +220,8 @@ struct Outcome {
     /// A worker that stopped on an error (reported after the STANs are saved: the ones it
     /// used are spent).
     failed: Option<anyhow::Error>,
+    /// Field 39 of each terminal's closing 0500, counted (empty when not settling).
+    settlements: std::collections::BTreeMap<String, u64>,
 }
 
 async fn drive(
@@ -229,6 +231,7 @@ async fn drive(
     cards: Arc<[Card]>,
     stans_used: impl Fn(&str) -> Result<u32>,
     show_bar: bool,
+    settle: bool,
 ) -> Result<Outcome> {
     for (id, link) in links {
         link.wait_up(10_000)
@@ -260,6 +263,12 @@ async fn drive(
     }
     let elapsed_s = shared.start.elapsed().as_secs_f64();
     bar.finish().await;
+    let mut settlements = std::collections::BTreeMap::new();
+    if settle {
+        for (_, t) in &terminals {
+            *settlements.entry(t.settle().await).or_insert(0) += 1;
+        }
+    }
     for (_, link) in links {
         link.close();
     }
@@ -276,6 +285,7 @@ async fn drive(
         elapsed_s,
         terminals,
         failed,
+        settlements,
     })
 }
 
@@ -327,8 +337,16 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 for id in &terminal_ids {
                     links.push((id.clone(), start_link(&echo_endpoint, id, &a)?));
                 }
-                let outcome =
-                    drive(&a, &links, mix.clone(), cards.clone(), |_| Ok(0), show_bar).await;
+                let outcome = drive(
+                    &a,
+                    &links,
+                    mix.clone(),
+                    cards.clone(),
+                    |_| Ok(0),
+                    show_bar,
+                    false,
+                )
+                .await;
                 echo.stop().await;
                 let outcome =
                     outcome.context("the ceiling run against the bare TLS echo server")?;
@@ -351,7 +369,16 @@ pub fn run(a: Args) -> Result<ExitCode> {
         for id in &terminal_ids {
             links.push((id.clone(), start_link(&endpoint, id, &a)?));
         }
-        let mut outcome = drive(&a, &links, mix, cards, |id| stan_store.used(id), show_bar).await?;
+        let mut outcome = drive(
+            &a,
+            &links,
+            mix,
+            cards,
+            |id| stan_store.used(id),
+            show_bar,
+            true,
+        )
+        .await?;
         for (id, t) in &outcome.terminals {
             stan_store.save(id, t.stans_used())?;
         }
@@ -377,6 +404,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         });
         if a.json {
             let mut doc = stats::to_json(total, &info);
+            doc["settlements"] = serde_json::json!(outcome.settlements);
             if let Some((c, ci)) = &ceiling_info {
                 doc["ceiling"] = stats::ceiling_json(c, ci);
                 doc["ceiling_ratio"] = stats::ratio(total, &info, c, ci).into();
@@ -384,6 +412,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&doc)?);
         } else {
             print!("{}", stats::to_text(total, &info));
+            println!(
+                "batches settled (0500), by field 39: {}",
+                outcome
+                    .settlements
+                    .iter()
+                    .map(|(code, n)| format!("{code} x{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             if let Some((c, ci)) = &ceiling_info {
                 print!("{}", stats::ceiling_text(total, &info, c, ci));
             }

@@ -2,15 +2,15 @@
 //! rate), builds its messages and sends them on its terminal's link. A terminal has as many
 //! workers as requests it may keep in flight.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use iso8583::Message;
 use link::{Link, LinkError};
 use terminal::txn::{PendingReversal, RequestRecord, Stamp, TxnKind};
-use terminal::{Acceptor, Now, Stan};
+use terminal::{Acceptor, BatchTotals, Now, Stan};
 use tokio::time::Instant;
 
 use super::mix::{Mix, Op};
@@ -79,11 +79,13 @@ impl Shared {
     }
 }
 
-/// One simulated terminal: its link, field 41/42/49, and its STANs.
+/// One simulated terminal: its link, field 41/42/49, its STANs and its batch totals.
 pub struct Terminal {
     link: Link,
     acceptor: Acceptor,
     stans: AtomicU32,
+    /// Approved purchases and refunds not reversed: what the 0500 at the end states.
+    totals: Mutex<BatchTotals>,
 }
 
 impl Terminal {
@@ -93,7 +95,37 @@ impl Terminal {
             link,
             acceptor: Acceptor::new(id, setup::MERCHANT_ID, "978")?,
             stans: AtomicU32::new(stans_used % Stan::LAST.get()),
+            totals: Mutex::new(BatchTotals::default()),
         })
+    }
+
+    fn count(&self, record: &RequestRecord) {
+        self.totals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(record);
+    }
+
+    /// Closes the terminal's batch at the gateway (0500 with the totals it counted), as a
+    /// terminal does at the end of the day: the gateway holds at most 10 000 transactions a
+    /// batch and answers 96 beyond, so a bench that never settled stopped working there.
+    /// Returns field 39 of the 0510 (95 when lost answers made the totals disagree; the
+    /// gateway opens a new batch either way), or why there was none.
+    pub async fn settle(&self) -> String {
+        let totals = *self.totals.lock().unwrap_or_else(|p| p.into_inner());
+        let msg = match terminal::request::settlement(
+            &self.acceptor,
+            &totals,
+            self.next_stan(),
+            &now(),
+        ) {
+            Ok(m) => m,
+            Err(e) => return format!("not sent: {e}"),
+        };
+        match self.link.request(&msg).await {
+            Ok(answer) => answer.text(39).unwrap_or("--").to_string(),
+            Err(e) => failure_kind(&e).to_string(),
+        }
     }
 
     /// What to save for the next run (see [`Terminal::new`]).
@@ -176,7 +208,7 @@ async fn reverse(
     stats: &mut Stats,
     original: RequestRecord,
     auth_code: Option<String>,
-) -> Result<()> {
+) -> Result<bool> {
     let pending = PendingReversal {
         original,
         original_auth_code: auth_code,
@@ -184,8 +216,11 @@ async fn reverse(
         stamp: Stamp::at(&now()),
     };
     let msg = terminal::request::reversal(&t.acceptor, &pending)?;
-    send(t, stats, "reversal", &msg, Instant::now()).await;
-    Ok(())
+    let acknowledged = match send(t, stats, "reversal", &msg, Instant::now()).await {
+        Sent::Answer(a) => matches!(a.text(39), Some("00" | "25")),
+        Sent::Lost { .. } => false,
+    };
+    Ok(acknowledged)
 }
 
 async fn one(
@@ -225,7 +260,12 @@ async fn one(
             let approved = answer.text(39) == Some("00");
             if op == Op::Reversal && approved {
                 let auth_code = answer.text(38).map(str::to_string);
-                reverse(t, stats, record, auth_code).await?;
+                if !reverse(t, stats, record.clone(), auth_code).await? {
+                    // Not taken out at the gateway: it stays in the batch.
+                    t.count(&record);
+                }
+            } else if approved {
+                t.count(&record);
             }
         }
         Sent::Lost { maybe_processed } => {
