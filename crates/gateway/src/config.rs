@@ -131,6 +131,9 @@ pub struct Terminal {
     /// Field 42 as it travels: right-padded with spaces to 15 characters.
     pub merchant_id: String,
     pub certificate: CertBinding,
+    /// The BDK this terminal's PIN pad descends from, when not `[security].bdk` (a TDES DUKPT
+    /// terminal beside AES ones, say).
+    pub bdk: Option<String>,
 }
 
 /// Which client certificate speaks for a terminal. Both parts, when given, must match.
@@ -225,6 +228,8 @@ struct RawTerminal {
     merchant_id: String,
     cert_cn: Option<String>,
     cert_sha256: Option<String>,
+    #[serde(default)]
+    bdk: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -451,7 +456,11 @@ impl RawConfig {
                     "the same certificate binding is given to two terminals",
                 ));
             }
+            if t.bdk.as_deref() == Some("") {
+                return Err(invalid(key("bdk"), "must not be empty"));
+            }
             terminals.push(Terminal {
+                bdk: t.bdk,
                 id,
                 merchant_id,
                 certificate: CertBinding { cn, sha256 },
@@ -508,6 +517,7 @@ merchant_id = "MERCHANT0000001"
 [[terminal]]
 id = "TERM0002"
 merchant_id = "MERCHANT0000001"
+bdk = "bdk-tdes"                      # its PIN pad's BDK if not [security].bdk (default none)
 cert_cn = "pos-2.shop.example"
 # cert_sha256 = "3f:9a:..."           # optional: pin the exact certificate as well (the core
 #                                     # checks it; the TLS adapter cannot yet and refuses it)

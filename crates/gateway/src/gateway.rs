@@ -171,7 +171,12 @@ impl Gateway {
 
     /// Turns on MAC checks and PIN translation with this HSM; each issuer link starts with
     /// the newest zone PIN key the HSM holds for it.
-    pub fn set_security(&mut self, security: Security) {
+    pub fn set_security(&mut self, mut security: Security) {
+        for t in &self.config.terminals {
+            if let Some(bdk) = &t.bdk {
+                security.set_terminal_bdk(&t.id, bdk);
+            }
+        }
         for (name, link) in self.links.iter_mut() {
             link.zone = security.zone_generation(name);
         }

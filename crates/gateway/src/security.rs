@@ -7,6 +7,7 @@
 //! 110 PIN block (32 hex, AES DUKPT, ISO 4), 64/128 MAC; towards the issuer 52 (ISO 0 under
 //! the zone PIN key) and 53 (`00` + zone key generation + `00000000`).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use hsm::{DukptRef, Hsm, MacAlgorithm, MacKeyRef, PinBlockRef, PinKeyRef, PinZoneRef};
@@ -37,6 +38,8 @@ pub fn zone_key_name(link: &str, generation: u32) -> String {
 pub struct Security {
     hsm: Arc<Mutex<dyn Hsm + Send>>,
     bdk: String,
+    /// Terminals (field 41, padded) whose PIN pads descend from another BDK.
+    terminal_bdks: HashMap<String, String>,
     spec: Arc<Spec>,
 }
 
@@ -61,8 +64,22 @@ impl Security {
         Security {
             hsm: Arc::new(Mutex::new(hsm)),
             bdk: bdk.to_string(),
+            terminal_bdks: HashMap::new(),
             spec,
         }
+    }
+
+    /// Terminal `terminal_id` (field 41 as it travels) uses BDK `bdk`.
+    pub fn set_terminal_bdk(&mut self, terminal_id: &str, bdk: &str) {
+        self.terminal_bdks
+            .insert(terminal_id.to_string(), bdk.to_string());
+    }
+
+    /// The BDK of the terminal a message is from or to (field 41).
+    fn bdk_for(&self, msg: &Message<'_>) -> &str {
+        msg.text(41)
+            .and_then(|t| self.terminal_bdks.get(t))
+            .unwrap_or(&self.bdk)
     }
 
     fn with_hsm<T>(&self, f: impl FnOnce(&mut dyn Hsm) -> Result<T, String>) -> Result<T, String> {
@@ -97,7 +114,7 @@ impl Security {
             .map_err(|e| format!("the message cannot be repacked to check its MAC: {e}"))?;
         let (data, mac) = mac_parts(&frame, msg).map_err(|e| e.to_string())?;
         let key = MacKeyRef::Dukpt {
-            dukpt: DukptRef::new(&self.bdk, &ksn),
+            dukpt: DukptRef::new(self.bdk_for(msg), &ksn),
             direction: hsm::Direction::Request,
         };
         let ok = self.with_hsm(|h| {
@@ -118,7 +135,7 @@ impl Security {
             return Ok(());
         };
         let key = MacKeyRef::Dukpt {
-            dukpt: DukptRef::new(&self.bdk, &ksn),
+            dukpt: DukptRef::new(self.bdk_for(msg), &ksn),
             direction: hsm::Direction::Response,
         };
         let frame = self.with_hsm(|h| {
@@ -158,7 +175,7 @@ impl Security {
         let ksn = Self::ksn_of(msg)?;
         let pan = paysec::Pan::new(pan_of(msg)?).map_err(|e| format!("PAN: {e}"))?;
         let from = PinBlockRef {
-            key: PinKeyRef::Dukpt(DukptRef::new(&self.bdk, &ksn)),
+            key: PinKeyRef::Dukpt(DukptRef::new(self.bdk_for(msg), &ksn)),
             format,
             block: &block,
         };

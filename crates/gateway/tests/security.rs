@@ -305,3 +305,85 @@ fn key_change_after_sign_on_replaces_the_zone_pin_key() {
     let acts = s.gw.on_terminal_request(C1, Some(TERM1), &m, T0);
     assert_eq!(issuer_msgs(&acts)[0].1.text(53), Some("0000000100000000"));
 }
+
+#[test]
+fn a_tdes_dukpt_terminal_beside_aes_ones() {
+    // TERM0002's PIN pad descends from a TDES BDK: 10-byte KSNs, retail MACs, format 0 in 52.
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut host = SoftHsm::init(dirs[0].path()).unwrap();
+    import(
+        &mut host,
+        "bdk",
+        KeyUsage::Bdk,
+        &SecretKey::aes(&h(BDK)).unwrap(),
+    );
+    let tdes_bdk = SecretKey::tdes(&h("0123456789ABCDEFFEDCBA9876543210")).unwrap();
+    import(&mut host, "bdk-tdes", KeyUsage::Bdk, &tdes_bdk);
+    import(
+        &mut host,
+        "zpk.issuer-a.000000",
+        KeyUsage::PinEncryption,
+        &SecretKey::tdes(&h(ZPK0)).unwrap(),
+    );
+    let initial = h("FFFF9876543210E00000");
+    let ipek = host.derive_initial_key("bdk-tdes", &initial).unwrap();
+    let mut pinpad = SoftHsm::init(dirs[1].path()).unwrap();
+    import(&mut pinpad, "ipek", KeyUsage::InitialDukptKey, &ipek);
+    let text = config_text().replacen(
+        "id = \"TERM0002\"\nmerchant_id = \"MERCHANT0000002\"",
+        "id = \"TERM0002\"\nmerchant_id = \"MERCHANT0000002\"\nbdk = \"bdk-tdes\"",
+        1,
+    );
+    let mut gw = Gateway::new(&Config::from_toml(&text).unwrap());
+    gw.set_security(Security::new(
+        host,
+        "bdk",
+        Arc::new(specs::iso87_ascii_bbitmap()),
+    ));
+    links_up(&mut gw);
+
+    let ksn = paysec::dukpt::tdes::Ksn::new(&initial)
+        .unwrap()
+        .next()
+        .unwrap();
+    let k = ksn.as_bytes().to_vec();
+    let mut m = purchase("000201", PAN);
+    m.set_owned(41, TERM2).unwrap();
+    m.set_owned(42, MERCH2).unwrap();
+    m.set_owned(62, paysec::hex::encode_upper(&k)).unwrap();
+    let block = pinpad
+        .pinpad_encipher_pin(
+            "ipek",
+            &k,
+            &Pin::new("4321").unwrap(),
+            &Pan::new(PAN).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(block.len(), 8);
+    m.set_owned(52, &block).unwrap();
+    let spec = specs::iso87_ascii_bbitmap();
+    let frame = pack_with_mac(&spec, &m, |d| {
+        pinpad.pinpad_mac("ipek", &k, Direction::Request, d)
+    })
+    .unwrap()
+    .unwrap();
+    let m = spec.unpack(&frame).unwrap().into_owned();
+    let acts = gw.on_terminal_request(C2, Some(TERM2), &m, T0);
+    let fwd = &issuer_msgs(&acts)[0].1;
+    assert_eq!(zone_pin(ZPK0, fwd.get(52).unwrap()), "4321");
+    let acts = gw.on_issuer_message("issuer-a", &issuer_answer(fwd, "00", Some("A1B2C3")), T0);
+    assert!(answer_verifies(&pinpad, &replies(&acts)[0].1, &k));
+    // The same PIN pad's message claimed by TERM0001 (an AES DUKPT terminal) is checked under
+    // the AES BDK and refused.
+    let mut other = purchase("000202", PAN);
+    other.set_owned(62, paysec::hex::encode_upper(&k)).unwrap();
+    let frame = pack_with_mac(&spec, &other, |d| {
+        pinpad.pinpad_mac("ipek", &k, Direction::Request, d)
+    })
+    .unwrap()
+    .unwrap();
+    let o = spec.unpack(&frame).unwrap().into_owned();
+    let acts = gw.on_terminal_request(C1, Some(TERM1), &o, T0);
+    assert_eq!(code(&acts), "63");
+    assert!(issuer_msgs(&acts).is_empty());
+}

@@ -137,3 +137,23 @@ fn tdes_working_key(
     let transaction = tdes_dukpt::derive_transaction_key(initial, &ksn)?;
     Ok(tdes_dukpt::working_key(&transaction, usage)?)
 }
+
+impl SoftHsm {
+    /// The key injection step (ANSI X9.24 "key loading"): the initial key of the PIN pad whose
+    /// initial KSN is `initial_ksn`, derived from BDK `bdk` (usage B0), to be loaded into that
+    /// PIN pad at once. It leaves the HSM in clear, as it does in a key injection facility's
+    /// secure room; the caller must not keep or show it (it zeroizes on drop).
+    pub fn derive_initial_key(&self, bdk: &str, initial_ksn: &[u8]) -> Result<SecretKey, HsmError> {
+        let bdk = self.usable(bdk, &usage::DUKPT_DERIVE)?;
+        match bdk.algorithm() {
+            KeyAlgorithm::Aes => {
+                let ksn = aes_dukpt::Ksn::new(initial_ksn)?;
+                Ok(aes_dukpt::derive_initial_key(bdk, ksn.initial_key_id())?)
+            }
+            _ => {
+                let ksn = tdes_dukpt::Ksn::new(initial_ksn)?;
+                Ok(tdes_dukpt::derive_ipek(bdk, &ksn)?)
+            }
+        }
+    }
+}

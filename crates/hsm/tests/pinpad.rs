@@ -195,3 +195,42 @@ fn pin_pad_keys_are_used_only_as_initial_keys() {
         .unwrap_err();
     assert!(!err.to_string().is_empty());
 }
+
+#[test]
+fn key_injection_derives_the_pin_pads_initial_key_from_the_bdk() {
+    let p = pair(true);
+    let ksn = ksns(true, 1).remove(0);
+    let id: [u8; 8] = h(AES_KEY_ID).try_into().unwrap();
+    let initial = aes_dukpt::Ksn::from_parts(id, 0);
+    let injected = p
+        .host
+        .derive_initial_key("bdk", initial.as_bytes())
+        .unwrap();
+    let expected =
+        aes_dukpt::derive_initial_key(&SecretKey::aes(&h(AES_BDK)).unwrap(), id).unwrap();
+    assert!(injected.ct_eq(&expected));
+    // Loaded into a fresh PIN pad, it makes MACs the host verifies.
+    let dir = tempfile::tempdir().unwrap();
+    let mut pad = SoftHsm::init(dir.path()).unwrap();
+    import(&mut pad, "ipek", KeyUsage::InitialDukptKey, &injected);
+    let mac = pad
+        .pinpad_mac("ipek", &ksn, Direction::Request, b"data")
+        .unwrap();
+    let key = MacKeyRef::Dukpt {
+        dukpt: DukptRef::new("bdk", &ksn),
+        direction: Direction::Request,
+    };
+    assert!(
+        p.host
+            .verify_mac(&key, MacAlgorithm::Cmac, b"data", &mac)
+            .unwrap()
+    );
+    // TDES too, and only from a BDK.
+    let t = pair(false);
+    let tksn = h(TDES_KSN);
+    let ipek = t.host.derive_initial_key("bdk", &tksn).unwrap();
+    let bdk = SecretKey::tdes(&h(TDES_BDK)).unwrap();
+    let want = tdes_dukpt::derive_ipek(&bdk, &tdes_dukpt::Ksn::new(&tksn).unwrap()).unwrap();
+    assert!(ipek.ct_eq(&want));
+    assert!(t.host.derive_initial_key("zpk", &tksn).is_err());
+}

@@ -20,7 +20,7 @@ use crate::error::IssuerError;
 use crate::key::{Identity, Leg, RequestKey, base};
 use crate::request::{self, Class, Financial, Parsed, Reject};
 use crate::respond::{self, Verdict};
-use crate::security::{Security, zone_control};
+use crate::security::{self, ChipAuth, Security, zone_control};
 use crate::time::UnixTime;
 
 /// How an answer came about.
@@ -406,11 +406,17 @@ impl Issuer {
                         ResponseCode::DUPLICATE_TRANSMISSION,
                         format!("{who}: this STAN was used today for a different request"),
                     );
-                    return self.execute(batch, msg, key, plan);
+                    return self.execute(batch, msg, key, plan, None);
                 }
                 None => index = Some((stan_key, content)),
             }
         }
+        // A chip authorisation's ARQC is checked first: a cryptogram that is not the card's
+        // gets no further (05), and one that is gets an ARPC with whatever the answer is.
+        let chip = match self.chip_check(msg, req) {
+            Ok(chip) => chip,
+            Err(plan) => return self.execute(batch, msg, key, *plan, None),
+        };
         let plan = {
             let mut ctx = Ctx {
                 batch: &mut *batch,
@@ -427,7 +433,7 @@ impl Issuer {
                 Class::Settlement => decide::settle(&mut ctx, req)?,
             }
         };
-        let answer = self.execute(batch, msg, key, plan)?;
+        let answer = self.execute(batch, msg, key, plan, chip.as_ref())?;
         if let Some((stan_key, content)) = index {
             let mut entry = content.to_vec();
             entry.extend_from_slice(&key);
@@ -436,13 +442,58 @@ impl Issuer {
         Ok(answer)
     }
 
-    /// Applies the plan's transfers and records the answer with them, atomically.
+    /// The verified chip data of an 0100/0200 with field 55; `Err` is the answer when the
+    /// ARQC cannot be read or checked (30, 96) or is not the card's (05).
+    fn chip_check(
+        &self,
+        msg: &Message<'_>,
+        req: &Financial,
+    ) -> Result<Option<ChipAuth>, Box<Plan>> {
+        let (Class::Authorization, Some(field55), Some(card)) =
+            (req.class, msg.get(55), req.card.as_ref())
+        else {
+            return Ok(None);
+        };
+        let masked = iso8583::mask::mask_pan(&card.pan);
+        let chip = security::chip_auth(field55, &card.pan)
+            .map_err(|why| Box::new(Plan::answer(ResponseCode::FORMAT_ERROR, why)))?;
+        let Some(security) = self.security.as_deref() else {
+            return Err(Box::new(Plan::answer(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                "chip data, but no HSM ([security]) to verify its ARQC",
+            )));
+        };
+        // The cryptogram covers 9F02/5F2A, not fields 4/49: they must say the same.
+        if !chip.signed(req.amount_minor, req.currency) {
+            return Err(Box::new(Plan::answer(
+                ResponseCode::DO_NOT_HONOUR,
+                format!(
+                    "card {masked}: fields 4/49 differ from the amount the card signed (9F02/5F2A)"
+                ),
+            )));
+        }
+        match security.verify_arqc(&chip) {
+            Ok(true) => Ok(Some(chip)),
+            Ok(false) => Err(Box::new(Plan::answer(
+                ResponseCode::DO_NOT_HONOUR,
+                format!("card {masked}: the ARQC does not verify"),
+            ))),
+            Err(e) => Err(Box::new(Plan::answer(
+                ResponseCode::SYSTEM_MALFUNCTION,
+                format!("card {masked}: the ARQC could not be checked: {e}"),
+            ))),
+        }
+    }
+
+    /// Applies the plan's transfers and records the answer with them, atomically. A verified
+    /// chip request's answer carries the ARPC for its code in field 55.
     fn execute<S: Storage>(
         &self,
         batch: &mut Batch<'_, S>,
         msg: &Message<'_>,
         key: RequestKey,
         plan: Plan,
+        chip: Option<&ChipAuth>,
     ) -> Result<Answer, IssuerError> {
         let Plan { transfers, verdict } = plan;
         let legs: Vec<Option<Leg>> = transfers.iter().map(|t| Leg::of_id(t.id)).collect();
@@ -452,7 +503,14 @@ impl Issuer {
                 Ok(_) => verdict,
                 Err(e) => decide::rejected(legs.get(e.index).copied().flatten(), e.reason),
             };
-            let bytes = respond::build(&self.spec, msg, &v);
+            let icc = match (chip, self.security.as_deref()) {
+                (Some(c), Some(s)) => security::arpc_field55(s, c, v.code).ok(),
+                _ => None,
+            };
+            let bytes = match &icc {
+                Some(field55) => respond::build_with(&self.spec, msg, &v, &[(55, field55)]),
+                None => respond::build(&self.spec, msg, &v),
+            };
             chosen = Some(v);
             bytes
         })?;

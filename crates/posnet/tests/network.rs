@@ -104,8 +104,22 @@ fn temp_dir(name: &str) -> PathBuf {
 
 #[test]
 fn demo_day_comes_out_as_scripted() {
-    let out = run(&["demo", "--json"]);
+    // Every log line on, to prove no PIN reaches one.
+    let out = Command::new(env!("CARGO_BIN_EXE_posnet"))
+        .args(["demo", "--json"])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
+    let all = text(&out);
+    assert!(
+        !all.contains("918273"),
+        "the wrong PIN typed in the demo leaked"
+    );
+    assert!(
+        all.contains("zone PIN key generation 1 in use"),
+        "no key change at sign-on: {all}"
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["as_scripted"], true);
     assert_eq!(doc["ledger"]["balanced"], true);
@@ -134,6 +148,9 @@ fn demo_day_comes_out_as_scripted() {
             ("purchase", "54"),
             ("purchase", "14"),
             ("purchase", "43"),
+            ("purchase", "00"),
+            ("purchase", "55"),
+            ("purchase", "63"),
             ("preauth", "00"),
             ("completion", "00"),
             ("refund", "00"),
@@ -143,7 +160,7 @@ fn demo_day_comes_out_as_scripted() {
             ("settlement", "00"),
         ]
     );
-    let balance = &doc["transactions"][12]["detail"];
+    let balance = &doc["transactions"][15]["detail"];
     assert_eq!(
         balance, "available Some(90266), expected 90266",
         "1000.00 - 25.00 - 12.34 - 65.00 + 5.00"
@@ -193,6 +210,50 @@ fn separate_processes_and_a_terminal_killed_mid_transaction() {
         shown.contains("EUR 12.50"),
         "the receipt shows the amount: {shown}"
     );
+
+    // PINs through the PIN pad, the gateway's HSM and the issuer's: right, wrong, and the
+    // tries limit (3), after which even the right PIN is 75.
+    let with_pin = |pin: &str| {
+        let mut child = posnet()
+            .args(["terminal", "--config", t1.to_str().unwrap(), "--json"])
+            .args(["pay", "1.00", "--card", "erin", "--pin-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{pin}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            !text(&out).contains(pin),
+            "the PIN was shown: {}",
+            text(&out)
+        );
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        v["response_code"].as_str().unwrap().to_string()
+    };
+    assert_eq!(with_pin("1234"), "00");
+    assert_eq!(with_pin("864209"), "55");
+    assert_eq!(with_pin("1234"), "00", "a right PIN clears the count");
+    assert_eq!(with_pin("864209"), "55");
+    assert_eq!(with_pin("864209"), "55");
+    assert_eq!(with_pin("864209"), "75");
+    assert_eq!(with_pin("1234"), "75");
+    // TERM0002's PIN pad runs TDES DUKPT (10-byte KSN, retail MAC, format 0 in field 52).
+    let t2 = dir.join("terminal-TERM0002.toml");
+    let out = terminal(
+        &t2,
+        &["--json", "pay", "2.00", "--card", "alice", "--pin", "1234"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let wrong = terminal(
+        &t2,
+        &["--json", "pay", "2.00", "--card", "alice", "--pin", "5555"],
+    );
+    let v: Value = serde_json::from_slice(&wrong.stdout).unwrap();
+    assert_eq!(v["response_code"], "55", "{}", text(&wrong));
     up.stop();
 
     // The same folder, now as two processes.
@@ -206,7 +267,7 @@ fn separate_processes_and_a_terminal_killed_mid_transaction() {
     ]);
     gateway.wait_for("is up");
 
-    assert_eq!(balance_of(&t1, "alice"), 100_000 - 1_250);
+    assert_eq!(balance_of(&t1, "alice"), 100_000 - 1_250 - 200);
     let declined = terminal(&t1, &["pay", "50.00", "--card", "bob"]);
     assert_eq!(declined.status.code(), Some(1), "{}", text(&declined));
     assert!(
@@ -261,7 +322,7 @@ fn separate_processes_and_a_terminal_killed_mid_transaction() {
     );
     assert_eq!(
         balance_of(&t1, "alice"),
-        100_000 - 1_250,
+        100_000 - 1_250 - 200,
         "the killed purchase was reversed"
     );
 

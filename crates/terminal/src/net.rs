@@ -81,6 +81,11 @@ impl LinkDriver {
         &self.link
     }
 
+    /// The PIN pad, when the terminal has one (shared: one KSN counter per device).
+    pub fn pinpad(&self) -> Option<Arc<PinPad>> {
+        self.pinpad.clone()
+    }
+
     /// Closes the link politely (TLS close_notify), waiting at most a second for it.
     pub async fn close(&self) {
         let mut state = self.link.watch_state();

@@ -206,14 +206,39 @@ impl PinPad {
             path: self.counter_path.display().to_string(),
             why: "poisoned".into(),
         })?;
-        let next = c.last.next()?;
+        let mut next = c.last.next()?;
         if next.counter() > c.reserved {
+            // Another process on this PIN pad (the doctor beside the terminal, say) may have
+            // reserved counters since: re-read the mark under a lock and start past it.
+            let lock = self.lock_counters()?;
+            let on_disk = read_reserved(&self.counter_path)?;
+            if on_disk >= next.counter() {
+                next = next.with_counter(on_disk).next()?;
+            }
             let reserved = next.counter().saturating_add(RESERVE_BLOCK);
             write_reserved(&self.counter_path, reserved)?;
+            drop(lock);
             c.reserved = reserved;
         }
         c.last = next;
         Ok(next.bytes())
+    }
+
+    /// An exclusive lock over the counter file, held while the mark is read and moved.
+    fn lock_counters(&self) -> Result<fs::File, PinPadError> {
+        let path = self.counter_path.with_extension("lock");
+        let bad = |e: std::io::Error| PinPadError::Counter {
+            path: path.display().to_string(),
+            why: e.to_string(),
+        };
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(bad)?;
+        f.lock().map_err(bad)?;
+        Ok(f)
     }
 
     /// Enciphers the PIN typed for the card `pan` under a fresh KSN.
@@ -284,5 +309,107 @@ impl link::Seal for PinPad {
         answer: &Message<'_>,
     ) -> Result<(), String> {
         PinPad::check(self, token, frame, answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hsm::KeyAttributes;
+    use paysec::SecretKey;
+    use paysec::tr31::KeyUsage;
+
+    fn pad(dir: &Path) -> PinPadConfig {
+        let mut h = SoftHsm::init(dir).unwrap();
+        let ipek = SecretKey::aes(&[7u8; 16]).unwrap();
+        h.import_key(
+            "ipek",
+            &KeyAttributes::for_usage(KeyUsage::InitialDukptKey),
+            &ipek,
+        )
+        .unwrap();
+        PinPadConfig {
+            dir: dir.to_path_buf(),
+            key: "ipek".into(),
+            initial_ksn: aes_dukpt::Ksn::from_parts(*b"TERM0001", 0)
+                .as_bytes()
+                .to_vec(),
+        }
+    }
+
+    fn counter(ksn: &[u8]) -> u32 {
+        aes_dukpt::Ksn::new(ksn).unwrap().counter()
+    }
+
+    #[test]
+    fn no_ksn_is_used_twice_across_restarts_or_two_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = pad(dir.path());
+        let mut seen = std::collections::BTreeSet::new();
+        let a = PinPad::open(&config).unwrap();
+        for _ in 0..10 {
+            assert!(seen.insert(counter(&a.next_ksn().unwrap())));
+        }
+        // A second opener (another process) starts past everything the first reserved, and
+        // the first, when its block runs out, starts past the second's.
+        let b = PinPad::open(&config).unwrap();
+        for _ in 0..200 {
+            assert!(seen.insert(counter(&a.next_ksn().unwrap())), "reused");
+            assert!(seen.insert(counter(&b.next_ksn().unwrap())), "reused");
+        }
+        drop((a, b));
+        // After a "crash", a reopened pad never goes back.
+        let max = *seen.iter().max().unwrap();
+        let c = PinPad::open(&config).unwrap();
+        assert!(counter(&c.next_ksn().unwrap()) > max);
+    }
+
+    #[test]
+    fn sealed_messages_check_and_a_changed_answer_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = PinPad::open(&pad(dir.path())).unwrap();
+        let spec = iso8583::specs::iso87_ascii_bbitmap();
+        let mut m = Message::new(iso8583::Mti::parse("0800").unwrap());
+        m.set_owned(11, "000001").unwrap();
+        m.set_owned(70, "301").unwrap();
+        let (frame, ksn) = p.seal(&spec, &m).unwrap();
+        let sent = spec.unpack(&frame).unwrap();
+        assert_eq!(
+            sent.text(KSN_FIELD),
+            Some(paysec::hex::encode_upper(&ksn).as_str())
+        );
+        // An "answer" MACed with the response key checks; the request's own MAC (request key)
+        // does not pass as an answer's, and neither does an answer naming another KSN.
+        let mut answer = sent.clone().into_owned();
+        answer.set_mti(iso8583::Mti::parse("0810").unwrap());
+        answer.set_owned(39, "00").unwrap();
+        let resp = pack_with_mac(&spec, &answer, |d| {
+            p.hsm.pinpad_mac("ipek", &ksn, Direction::Response, d)
+        })
+        .unwrap()
+        .unwrap();
+        assert!(p.check(&ksn, &resp, &spec.unpack(&resp).unwrap()).is_ok());
+        let req_keyed = pack_with_mac(&spec, &answer, |d| {
+            p.hsm.pinpad_mac("ipek", &ksn, Direction::Request, d)
+        })
+        .unwrap()
+        .unwrap();
+        assert!(
+            p.check(&ksn, &req_keyed, &spec.unpack(&req_keyed).unwrap())
+                .is_err()
+        );
+        let other = p.next_ksn().unwrap();
+        assert!(
+            p.check(&other, &resp, &spec.unpack(&resp).unwrap())
+                .is_err()
+        );
+        // A PIN block and its message share one KSN.
+        let pin = p.encipher_pin("1234", "4761739001010010").unwrap();
+        let mut purchase = Message::new(iso8583::Mti::parse("0200").unwrap());
+        purchase.set_owned(11, "000002").unwrap();
+        pin.apply(&mut purchase).unwrap();
+        let (_, ksn2) = p.seal(&spec, &purchase).unwrap();
+        assert_eq!(ksn2, pin.ksn);
+        assert_eq!(format!("{pin:?}"), "EncipheredPin(..)");
     }
 }

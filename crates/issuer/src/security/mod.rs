@@ -6,10 +6,12 @@
 //! - [`Security`]: the HSM handle the issuer decides with; PINs and PIN blocks are handed to
 //!   the HSM as they came and are never deciphered, kept or logged here.
 
+mod chip;
 mod error;
 mod keys;
 mod zone;
 
+pub use chip::{ChipAuth, IMK_AC, arpc_field55, chip_auth};
 pub use error::SecurityError;
 pub use keys::{
     GENERATION_MAX, PVK, PVK_IBM, ZMK, ZPK_PREFIX, ibm_offset_for, parse_zone_control, provision,

@@ -116,6 +116,11 @@ impl Security {
         Self::new(Box::new(soft), config.pin_tries_max)
     }
 
+    /// Runs `f` with the HSM (the other command families of this module use it).
+    pub(super) fn with_hsm<T>(&self, f: impl FnOnce(&dyn Hsm) -> T) -> Result<T, SecurityError> {
+        Ok(f(self.lock()?.hsm.as_ref()))
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, SecurityError> {
         self.inner.lock().map_err(|_| SecurityError::Poisoned)
     }

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use terminal::result::{Recovery, TransactionResult};
 use terminal::{Terminal, net::LinkDriver};
 
+use crate::cmd::keys;
 use crate::cmd::network::{self, Ports};
 use crate::cmd::setup;
 
@@ -199,6 +200,98 @@ async fn day(dir: &std::path::Path, as_json: bool) -> Result<ExitCode> {
     })
 }
 
+/// The wrong PIN the demo types: six digits that appear nowhere else, so a test can prove
+/// it never reaches a log or the output.
+pub const DEMO_WRONG_PIN: &str = "918273";
+
+/// Seals like the PIN pad, then changes the amount on the wire: what a man in the middle
+/// who cannot forge the MAC would send.
+struct Tamper(Arc<terminal::pinpad::PinPad>);
+
+impl link::Seal for Tamper {
+    fn seal(
+        &self,
+        spec: &iso8583::Spec,
+        message: &iso8583::Message<'_>,
+    ) -> std::result::Result<(Vec<u8>, link::SealToken), String> {
+        let (mut frame, ksn) = self.0.seal(spec, message).map_err(|e| e.to_string())?;
+        // Field 4 (12 digits) of the packed message: make 15.00 into 95.00.
+        let amount = message.text(4).unwrap_or_default().as_bytes().to_vec();
+        if let Some(at) = frame
+            .windows(amount.len())
+            .position(|w| w == amount.as_slice())
+            && let Some(d) = frame.get_mut(at + 8)
+        {
+            *d = b'9';
+        }
+        Ok((frame, ksn))
+    }
+
+    fn check(
+        &self,
+        token: &link::SealToken,
+        frame: &[u8],
+        answer: &iso8583::Message<'_>,
+    ) -> std::result::Result<(), String> {
+        self.0.check(token, frame, answer)
+    }
+}
+
+/// A purchase changed on its way to the gateway: answered 63, never processed.
+async fn tampered(t: &Terminal<LinkDriver>, config: &terminal::Config) -> Result<Row> {
+    let pinpad = t
+        .driver()
+        .pinpad()
+        .ok_or_else(|| anyhow!("the demo terminal has no PIN pad"))?;
+    let spec = Arc::new(iso8583::specs::iso87_ascii_bbitmap());
+    let ca = link::pki::load_certs(&config.ca_path)?;
+    let identity = link::Identity::load(&config.client_cert_path, &config.client_key_path)?;
+    let (host, port) = config
+        .gateway_primary
+        .rsplit_once(':')
+        .ok_or_else(|| anyhow!("gateway address"))?;
+    let mut options = link::LinkOptions::new(vec![link::Target::new(host, port.parse()?)], spec);
+    options.tls = Some(link::tls::client_config(&ca, Some(&identity))?);
+    options.request_timeout_ms = 5_000;
+    options.seal = Some(Arc::new(Tamper(pinpad)));
+    let link = link::Link::start(options)?;
+    link.wait_up(5_000).await?;
+    let acceptor = t.acceptor();
+    let card = config
+        .card("erin")
+        .ok_or_else(|| anyhow!("demo card erin missing"))?;
+    let now = terminal::Now {
+        unix_s: link::civil::now_unix_s(),
+        utc_offset_min: config.utc_offset_min,
+    };
+    // A STAN the terminal's own journal never hands out in a demo day.
+    let stan = terminal::Stan::new(990_001).ok_or_else(|| anyhow!("STAN"))?;
+    let (msg, _) = terminal::request::card_request(
+        acceptor,
+        terminal::txn::TxnKind::Purchase,
+        card,
+        1_500,
+        stan,
+        &now,
+    )?;
+    let answer = link.request(&msg).await;
+    link.close();
+    let code = match &answer {
+        Ok(a) => a.text(39).unwrap_or("--").to_string(),
+        Err(e) => format!("-- ({e})"),
+    };
+    Ok(Row {
+        step: "tampered amount (MAC)",
+        kind: "purchase".into(),
+        amount_minor: 1_500,
+        approved: code == "00",
+        expected: "63",
+        detail: "amount changed after the MAC; answer's own MAC checked".into(),
+        checked: true,
+        response_code: code,
+    })
+}
+
 fn row_of(
     step: &'static str,
     r: &TransactionResult,
@@ -268,6 +361,22 @@ async fn script(
         show_receipt(config, &r, as_json);
         rows.push(row_of(step, &r, want, format!("card {name}")));
     }
+    // PINs: typed on the PIN pad, enciphered there under DUKPT, translated by the gateway's
+    // HSM, verified by the issuer's. Every test card's PIN is keys::TEST_PIN.
+    let with_pin: [(&'static str, &str, &'static str); 2] = [
+        ("purchase with PIN", keys::TEST_PIN, "00"),
+        ("wrong PIN", DEMO_WRONG_PIN, "55"),
+    ];
+    for (step, pin, want) in with_pin {
+        let r = t
+            .pay_with_pin(&card("erin")?, 1_500, pin)
+            .await
+            .with_context(|| step.to_string())?;
+        show_receipt(config, &r, as_json);
+        rows.push(row_of(step, &r, want, "card erin".into()));
+    }
+    rows.push(tampered(t, config).await?);
+
     let pre = t
         .preauth(&card("alice")?, 8_000)
         .await

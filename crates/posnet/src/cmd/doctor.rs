@@ -251,7 +251,18 @@ pub struct LinkProbe {
 }
 
 impl LinkProbe {
+    #[cfg(test)]
     pub fn start(opts: &Options, terminal_id: Option<String>) -> Result<LinkProbe> {
+        Self::start_sealed(opts, terminal_id, None)
+    }
+
+    /// As [`LinkProbe::start`], with the terminal's PIN pad MACing every echo (a gateway with
+    /// `[security]` answers an unMACed one 63).
+    pub fn start_sealed(
+        opts: &Options,
+        terminal_id: Option<String>,
+        pinpad: Option<&terminal::config::PinPadConfig>,
+    ) -> Result<LinkProbe> {
         let ca_path = opts
             .ca
             .as_ref()
@@ -278,6 +289,10 @@ impl LinkProbe {
         // Reconnect quickly: a flapping path must show up as reconnects within the run.
         link_opts.reconnect_min_ms = 50;
         link_opts.reconnect_max_ms = opts.timeout_ms.clamp(50, 1_000);
+        if let Some(p) = pinpad {
+            let pad = terminal::pinpad::PinPad::open(p).context("the terminal's PIN pad")?;
+            link_opts.seal = Some(Arc::new(pad));
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -674,7 +689,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
             .as_ref()
             .is_none_or(|(h, _)| link_allowed(h, permit));
     let mut app = match (&opts.ca, targets_allowed) {
-        (Some(_), true) => Some(LinkProbe::start(&opts, terminal_id)?),
+        (Some(_), true) => {
+            let pinpad = match &a.config {
+                Some(path) => super::terminal::load_config(path)?.pinpad,
+                None => None,
+            };
+            Some(LinkProbe::start_sealed(
+                &opts,
+                terminal_id,
+                pinpad.as_ref(),
+            )?)
+        }
         _ => None,
     };
     if a.watch {

@@ -40,17 +40,7 @@ pub fn load_config(path: &Path) -> Result<issuer::Config> {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut config =
         issuer::Config::parse(&text).with_context(|| format!("in {}", path.display()))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    for p in [
-        &mut config.tls.cert,
-        &mut config.tls.key,
-        &mut config.tls.client_ca,
-        &mut config.data_dir,
-    ] {
-        if p.is_relative() {
-            *p = base.join(&*p);
-        }
-    }
+    config.resolve_paths(path.parent().unwrap_or(Path::new(".")));
     Ok(config)
 }
 

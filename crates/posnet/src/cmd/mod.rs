@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod hsm;
 pub mod iso8583;
 pub mod issuer;
+pub mod keys;
 pub mod logging;
 pub mod network;
 pub mod setup;

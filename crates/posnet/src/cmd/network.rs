@@ -90,6 +90,9 @@ pub fn load_gateway_config(path: &Path) -> Result<gateway::Config> {
     rel(&mut config.tls.key);
     rel(&mut config.tls.terminal_ca);
     rel(&mut config.journal_path);
+    if let Some(s) = &mut config.security {
+        rel(&mut s.hsm_dir);
+    }
     for i in &mut config.issuers {
         rel(&mut i.ca);
         rel(&mut i.client_cert);

@@ -137,6 +137,7 @@ pub fn bench_terminal_id(n: u32) -> String {
 
 /// Issues the certificates of `ids` that the folder's PKI lacks, with its own CA.
 pub fn ensure_terminal_certs(layout: &Layout, ids: &[String]) -> Result<()> {
+    crate::cmd::keys::ensure(layout, ids)?;
     let pki = link::PkiDir::new(&layout.pki());
     let missing: Vec<&String> = ids
         .iter()
@@ -179,8 +180,13 @@ impl Layout {
     }
 }
 
-/// Makes the CA and certificates unless the folder has them already.
+/// Makes the CA and certificates, and the keys (see [`crate::cmd::keys`]), unless the folder
+/// has them already.
 pub fn ensure_pki(layout: &Layout) -> Result<()> {
+    crate::cmd::keys::ensure(
+        layout,
+        &TERMINALS.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+    )?;
     let pki = link::PkiDir::new(&layout.pki());
     if pki.ca_cert().exists() {
         return Ok(());
@@ -197,13 +203,22 @@ pub fn issuer_toml(listen: &str) -> String {
     let mut s = format!(
         "# posnet issuer (made by posnet; edit freely). `posnet issuer --print-config` explains every key.\n\
          listen = \"{listen}\"\ndata_dir = \"issuer-data\"\ninstitution_id = \"476173\"\nbin_ranges = [\"476173\"]\n\n\
-         [tls]\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\nclient_ca = \"pki/ca.pem\"\n"
+         [tls]\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\nclient_ca = \"pki/ca.pem\"\n\n\
+         [security]\nhsm_dir = \"{}\"\npin_tries_max = {}\n",
+        crate::cmd::keys::ISSUER_HSM,
+        crate::cmd::keys::PIN_TRIES_MAX,
     );
     for c in CARDS {
         s.push_str(&format!(
             "\n[[card]]\nname = \"{}\"\npan = \"{}\"\nexpiry = \"{}\"\nstatus = \"{}\"\ncurrency = 978\nopening_balance_minor = {}\ndaily_limit_minor = {}\n",
             c.name, c.pan, c.expiry, c.status, c.balance_minor, c.daily_limit_minor
         ));
+        if let Some(pvv) = crate::cmd::keys::pvv_of(c.name) {
+            s.push_str(&format!(
+                "pvv = \"{pvv}\"\npvki = {}\n",
+                crate::cmd::keys::PVKI
+            ));
+        }
     }
     for n in 1..=bench_extras().cards {
         s.push_str(&format!(
@@ -223,12 +238,18 @@ pub fn gateway_toml(listen: &str, issuer_addr: &str, request_timeout_ms: u64) ->
     let mut s = format!(
         "# posnet gateway (made by posnet; edit freely).\n\
          listen = \"{listen}\"\nacquirer_id = \"10000000001\"\njournal = \"gateway-data/gateway.journal\"\n\n\
-         [tls]\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\nterminal_ca = \"pki/ca.pem\"\n"
+         [tls]\ncert = \"pki/server.pem\"\nkey = \"pki/server.key\"\nterminal_ca = \"pki/ca.pem\"\n\n\
+         [security]\nhsm_dir = \"{}\"\nbdk = \"{}\"\n",
+        crate::cmd::keys::GATEWAY_HSM,
+        crate::cmd::keys::BDK,
     );
     for id in TERMINALS {
         s.push_str(&format!(
             "\n[[terminal]]\nid = \"{id}\"\nmerchant_id = \"{MERCHANT_ID}\"\n"
         ));
+        if crate::cmd::keys::bdk_of(id) != crate::cmd::keys::BDK {
+            s.push_str(&format!("bdk = \"{}\"\n", crate::cmd::keys::bdk_of(id)));
+        }
     }
     for n in 1..=bench_extras().terminals {
         s.push_str(&format!(
@@ -240,7 +261,8 @@ pub fn gateway_toml(listen: &str, issuer_addr: &str, request_timeout_ms: u64) ->
         "\n[[route]]\nbin = \"476173\"\nissuer = \"demo-issuer\"\n\n\
          [[issuer]]\nname = \"demo-issuer\"\naddress = \"{issuer_addr}\"\nca = \"pki/ca.pem\"\n\
          client_cert = \"pki/terminals/{GATEWAY_ID}.pem\"\nclient_key = \"pki/terminals/{GATEWAY_ID}.key\"\n\
-         request_timeout_ms = {request_timeout_ms}\n"
+         request_timeout_ms = {request_timeout_ms}\nzmk = \"{}\"\n",
+        crate::cmd::keys::zmk_name(crate::cmd::keys::ISSUER_LINK)
     ));
     s
 }
@@ -259,7 +281,8 @@ pub fn terminal_toml(
          [gateway]\nprimary = \"{gateway_addr}\"\n\n\
          [tls]\nca = \"pki/ca.pem\"\nclient_cert = \"pki/terminals/{id}.pem\"\nclient_key = \"pki/terminals/{id}.key\"\n\n\
          [timeouts]\nconnect_ms = 5000\nresponse_ms = {response_timeout_ms}\n\n\
-         [reversal]\nretry_interval_ms = 200\nretries_max = 3\n"
+         [reversal]\nretry_interval_ms = 200\nretries_max = 3\n\n{}",
+        crate::cmd::keys::pinpad_toml(id)
     );
     for c in CARDS {
         s.push_str(&format!(

@@ -40,6 +40,14 @@ enum Action {
         amount: String,
         #[arg(long)]
         card: String,
+        /// The cardholder's PIN, as typed on the PIN pad (test cards only: a command line is
+        /// visible to other users of the machine; prefer --pin-stdin). The PIN pad enciphers
+        /// it under DUKPT at once; it is never printed or logged.
+        #[arg(long, value_name = "DIGITS", conflicts_with = "pin_stdin")]
+        pin: Option<String>,
+        /// Read the PIN from the first line of standard input.
+        #[arg(long)]
+        pin_stdin: bool,
     },
     /// Refund (0200, processing code 20).
     Refund {
@@ -125,6 +133,11 @@ pub fn load_config(path: &Path) -> Result<Config> {
         if p.is_relative() {
             *p = base.join(&*p);
         }
+    }
+    if let Some(p) = &mut config.pinpad
+        && p.dir.is_relative()
+    {
+        p.dir = base.join(&p.dir);
     }
     Ok(config)
 }
@@ -236,7 +249,27 @@ async fn execute(config: &Config, action: Action, as_json: bool) -> Result<ExitC
     };
     let exp = exponent(config);
     let outcome = match action {
-        Action::Pay { amount, card: c } => t.pay(&card(&c)?, parse_amount(&amount, exp)?).await,
+        Action::Pay {
+            amount,
+            card: c,
+            pin,
+            pin_stdin,
+        } => {
+            let pin = if pin_stdin {
+                let mut line = zeroize::Zeroizing::new(String::new());
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the PIN from standard input")?;
+                Some(zeroize::Zeroizing::new(line.trim().to_string()))
+            } else {
+                pin.map(zeroize::Zeroizing::new)
+            };
+            let (c, amount_minor) = (card(&c)?, parse_amount(&amount, exp)?);
+            match &pin {
+                Some(p) => t.pay_with_pin(&c, amount_minor, p).await,
+                None => t.pay(&c, amount_minor).await,
+            }
+        }
         Action::Refund { amount, card: c } => {
             t.refund(&card(&c)?, parse_amount(&amount, exp)?).await
         }

@@ -105,6 +105,9 @@ struct Endpoint {
     target: Target,
     ca: PathBuf,
     cert_dir: PathBuf,
+    /// The data folder whose `keys/pinpad-ID` PIN pads MAC each terminal's messages (as a
+    /// real terminal's do); `None` sends no MACs (a gateway without `[security]`).
+    pinpads: Option<PathBuf>,
 }
 
 fn parse_target(addr: &str) -> Result<Target> {
@@ -160,6 +163,7 @@ fn endpoint_and_cards(a: &Args, terminal_ids: &[String]) -> Result<(Endpoint, Ve
             target: Target::from(gateway.listen),
             ca: pki.ca_cert(),
             cert_dir: pki.terminals(),
+            pinpads: gateway.security.is_some().then(|| layout.dir.clone()),
         };
         return Ok((endpoint, bench_cards_of(found.into_iter())?));
     }
@@ -178,6 +182,7 @@ fn endpoint_and_cards(a: &Args, terminal_ids: &[String]) -> Result<(Endpoint, Ve
         target: parse_target(gateway)?,
         ca: ca.clone(),
         cert_dir: cert_dir.clone(),
+        pinpads: None,
     };
     Ok((endpoint, bench_cards_of(cards)?))
 }
@@ -194,6 +199,15 @@ fn start_link(endpoint: &Endpoint, id: &str, a: &Args) -> Result<Link> {
     options.tls = Some(link::tls::client_config(&ca, Some(&identity))?);
     options.in_flight_max = a.in_flight as usize;
     options.request_timeout_ms = a.timeout_ms;
+    if let Some(data) = &endpoint.pinpads {
+        let pad = terminal::pinpad::PinPad::open(&terminal::config::PinPadConfig {
+            dir: data.join(crate::cmd::keys::pinpad_dir(id)),
+            key: "ipek".into(),
+            initial_ksn: crate::cmd::keys::initial_ksn(id),
+        })
+        .with_context(|| format!("terminal {id}'s PIN pad"))?;
+        options.seal = Some(Arc::new(pad));
+    }
     Ok(Link::start(options)?)
 }
 
@@ -316,6 +330,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
                     target: Target::from(echo.addr),
                     ca: endpoint.ca.clone(),
                     cert_dir: endpoint.cert_dir.clone(),
+                    // The echo server sends the request back: no answer MAC to check.
+                    pinpads: None,
                 };
                 let mut links = Vec::new();
                 for id in &terminal_ids {

@@ -100,7 +100,8 @@ fn config(s: &Setup, id: &str) -> Result<terminal::Config> {
          [gateway]\nprimary = \"{}\"\n\n\
          [tls]\nca = \"{}\"\nclient_cert = \"{}\"\nclient_key = \"{}\"\n\n\
          [timeouts]\nconnect_ms = {}\nresponse_ms = {}\n\n\
-         [reversal]\nretry_interval_ms = 200\nretries_max = 3\n",
+         [reversal]\nretry_interval_ms = 200\nretries_max = 3\n\n\
+         [pinpad]\ndir = \"{}\"\ninitial_ksn = \"{}\"\n",
         setup::MERCHANT_ID,
         path(terminal_dir(&s.data, id)),
         s.gateway,
@@ -109,6 +110,8 @@ fn config(s: &Setup, id: &str) -> Result<terminal::Config> {
         path(pki.terminals().join(format!("{id}.key"))),
         s.connect_timeout_ms,
         s.response_timeout_ms,
+        path(s.data.join(crate::cmd::keys::pinpad_dir(id))),
+        paysec::hex::encode_upper(&crate::cmd::keys::initial_ksn(id)),
     );
     terminal::Config::from_toml(&text).with_context(|| format!("audit terminal {id}'s config"))
 }

@@ -1,0 +1,197 @@
+//! Chip authorisations: the ARQC in field 55 checked in the HSM from the issuer master key
+//! (CVN 10 and 18), 05 for a cryptogram that is not the card's, and the ARPC for the answer's
+//! code in field 55 (tag 91), which the test recomputes with paysec from the IMK alone.
+
+mod common;
+mod pin_common;
+
+use common::*;
+use emv::{Tag, tlv};
+use hsm::{Hsm, KeyAttributes, SoftHsm};
+use paysec::emv::{
+    CryptogramPadding, ac_diversification, derive_common_session_key, derive_icc_master_key_a,
+    generate_ac, generate_arpc_method1,
+};
+use paysec::tr31::KeyUsage;
+use paysec::{Pan, SecretKey};
+use pin_common::*;
+
+/// Test IMK-AC (the virtual card's test key set uses the same value).
+const IMK: &str = "0123456789ABCDEFFEDCBA9876543210";
+
+fn imk() -> SecretKey {
+    SecretKey::tdes(&paysec::hex::decode(IMK.as_bytes()).unwrap()).unwrap()
+}
+
+fn site_with_imk() -> Site {
+    let site = Site::new();
+    let mut hsm = SoftHsm::open(&site.hsm_dir).unwrap();
+    hsm.import_key(
+        issuer::security::IMK_AC,
+        &KeyAttributes::for_usage(KeyUsage::EmvMkAc),
+        &imk(),
+    )
+    .unwrap();
+    site
+}
+
+fn tag(t: u32, v: &[u8], out: &mut Vec<u8>) {
+    tlv::write(Tag::new(t), v, out).unwrap();
+}
+
+/// Field 55 as a terminal sends it, with the ARQC a card holding `imk`'s key makes.
+fn field55(pan: &str, amount_minor: u64, atc: u16, cvn: u8, key: &SecretKey) -> Vec<u8> {
+    let amount = format!("{amount_minor:012}");
+    let amount = paysec::hex::decode(amount.as_bytes()).unwrap();
+    let un = [0x11, 0x22, 0x33, 0x44];
+    let cvr = [0x03, 0xA0, 0x00, 0x00];
+    let mut data = Vec::new();
+    data.extend_from_slice(&amount);
+    data.extend_from_slice(&[0; 6]);
+    data.extend_from_slice(&[0x09, 0x78]);
+    data.extend_from_slice(&[0; 5]);
+    data.extend_from_slice(&[0x09, 0x78]);
+    data.extend_from_slice(&[0x26, 0x11, 0x24]);
+    data.push(0x00);
+    data.extend_from_slice(&un);
+    data.extend_from_slice(&[0x39, 0x00]);
+    data.extend_from_slice(&atc.to_be_bytes());
+    data.extend_from_slice(&cvr);
+    let mk = derive_icc_master_key_a(key, &Pan::new(pan).unwrap(), Some(1)).unwrap();
+    let sk = derive_common_session_key(&mk, ac_diversification(atc, un)).unwrap();
+    let padding = if cvn == 0x0A {
+        CryptogramPadding::Method1
+    } else {
+        CryptogramPadding::Method2
+    };
+    let arqc = generate_ac(&sk, &data, padding).unwrap();
+    let mut out = Vec::new();
+    tag(0x9F26, &arqc, &mut out);
+    tag(0x9F27, &[0x80], &mut out);
+    let mut iad = vec![0x06, 0x01, cvn];
+    iad.extend_from_slice(&cvr);
+    tag(0x9F10, &iad, &mut out);
+    tag(0x9F37, &un, &mut out);
+    tag(0x9F36, &atc.to_be_bytes(), &mut out);
+    tag(0x95, &[0; 5], &mut out);
+    tag(0x9A, &[0x26, 0x11, 0x24], &mut out);
+    tag(0x9C, &[0x00], &mut out);
+    tag(0x9F02, &amount, &mut out);
+    tag(0x5F2A, &[0x09, 0x78], &mut out);
+    tag(0x82, &[0x39, 0x00], &mut out);
+    tag(0x9F1A, &[0x09, 0x78], &mut out);
+    tag(0x9F03, &[0; 6], &mut out);
+    tag(0x5F34, &[0x01], &mut out);
+    out
+}
+
+/// The answer's field 39 and its tag 91, if any.
+fn answer_of(bytes: &[u8]) -> (String, Option<Vec<u8>>) {
+    let spec = iso8583::specs::iso87_ascii_bbitmap();
+    let m = spec.unpack(bytes).unwrap();
+    let code = m.text(39).unwrap().to_string();
+    let t91 = m
+        .get(55)
+        .map(|f| tlv::find(f, Tag::new(0x91)).unwrap().unwrap().to_vec());
+    (code, t91)
+}
+
+fn expected_arpc(pan: &str, atc: u16, arqc: &[u8], arc: &[u8; 2]) -> Vec<u8> {
+    let mk = derive_icc_master_key_a(&imk(), &Pan::new(pan).unwrap(), Some(1)).unwrap();
+    let sk =
+        derive_common_session_key(&mk, ac_diversification(atc, [0x11, 0x22, 0x33, 0x44])).unwrap();
+    let arqc: [u8; 8] = arqc.try_into().unwrap();
+    let mut v = generate_arpc_method1(&sk, &arqc, *arc).unwrap().to_vec();
+    v.extend_from_slice(arc);
+    v
+}
+
+fn arqc_of(f55: &[u8]) -> Vec<u8> {
+    tlv::find(f55, Tag::new(0x9F26)).unwrap().unwrap().to_vec()
+}
+
+#[test]
+fn a_genuine_arqc_is_approved_with_its_arpc_and_a_false_one_is_05() {
+    let site = site_with_imk();
+    let mut b = site.bank();
+    for (stan, cvn, atc) in [(1, 0x12u8, 7u16), (2, 0x0A, 8)] {
+        let f55 = field55(ALICE, 1_000, atc, cvn, &imk());
+        let req = purchase(ALICE, 1_000, stan).set_bytes(55, &f55);
+        let answer = b.answer(&req);
+        let (code, t91) = answer_of(answer.response.as_ref().unwrap());
+        assert_eq!(code, "00", "{}", answer.reason);
+        assert_eq!(
+            t91.unwrap(),
+            expected_arpc(ALICE, atc, &arqc_of(&f55), b"00")
+        );
+    }
+    assert_eq!(b.available(ALICE), 100_000 - 2_000);
+
+    // A cryptogram under another key (a cloned card, a changed amount): 05, no money moves,
+    // no ARPC.
+    let other = SecretKey::tdes(&[0x42; 16]).unwrap();
+    let f55 = field55(ALICE, 1_000, 9, 0x12, &other);
+    let answer = b.answer(&purchase(ALICE, 1_000, 3).set_bytes(55, &f55));
+    let (code, t91) = answer_of(answer.response.as_ref().unwrap());
+    assert_eq!(code, "05");
+    assert!(
+        answer.reason.contains("ARQC does not verify"),
+        "{}",
+        answer.reason
+    );
+    assert!(t91.is_none());
+    let genuine = field55(ALICE, 1_000, 10, 0x12, &imk());
+    let answer = b.answer(&purchase(ALICE, 2_000, 4).set_bytes(55, &genuine));
+    assert_eq!(
+        answer_of(answer.response.as_ref().unwrap()).0,
+        "05",
+        "field 4 is not what the card signed"
+    );
+    assert_eq!(b.available(ALICE), 100_000 - 2_000);
+    b.assert_audit_clean();
+}
+
+#[test]
+fn a_decline_carries_the_arpc_of_its_own_code_and_a_repeat_the_same_answer() {
+    let site = site_with_imk();
+    let mut b = site.bank();
+    // More than the balance: 51, and the card learns it is a genuine 51.
+    let f55 = field55(ALICE, 500_000, 21, 0x12, &imk());
+    let req = purchase(ALICE, 500_000, 1).set_bytes(55, &f55);
+    let first = b.answer(&req);
+    let (code, t91) = answer_of(first.response.as_ref().unwrap());
+    assert_eq!(code, "51");
+    assert_eq!(
+        t91.unwrap(),
+        expected_arpc(ALICE, 21, &arqc_of(&f55), b"51")
+    );
+    let again = b.answer(&req);
+    assert_eq!(
+        again.response, first.response,
+        "a repeat gets the first answer, byte for byte"
+    );
+}
+
+#[test]
+fn unreadable_chip_data_is_30_and_no_imk_is_96() {
+    let site = site_with_imk();
+    let mut b = site.bank();
+    let mut f55 = field55(ALICE, 100, 3, 0x12, &imk());
+    f55.truncate(f55.len() - 1);
+    let answer = b.answer(&purchase(ALICE, 100, 1).set_bytes(55, &f55));
+    assert_eq!(answer_of(answer.response.as_ref().unwrap()).0, "30");
+    let f55 = field55(ALICE, 100, 3, 0x33, &imk());
+    let answer = b.answer(&purchase(ALICE, 100, 2).set_bytes(55, &f55));
+    assert_eq!(answer_of(answer.response.as_ref().unwrap()).0, "30");
+    assert!(
+        answer.reason.contains("cryptogram version"),
+        "{}",
+        answer.reason
+    );
+
+    let plain = Site::new();
+    let mut b = plain.bank();
+    let f55 = field55(ALICE, 100, 3, 0x12, &imk());
+    let answer = b.answer(&purchase(ALICE, 100, 3).set_bytes(55, &f55));
+    assert_eq!(answer_of(answer.response.as_ref().unwrap()).0, "96");
+}
