@@ -255,6 +255,7 @@ fn judge_ip(facts: &Facts, t: &Thresholds) -> Option<Finding> {
             Evidence {
                 interface: name,
                 endpoint: facts.tcp.first().map(|t| t.endpoint),
+                name: facts.dns.as_ref().map(|d| d.name.clone()),
                 ..Evidence::default()
             },
         );

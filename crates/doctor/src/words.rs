@@ -48,7 +48,12 @@ pub fn words(f: &Finding, lang: Lang) -> Words {
     let gw = or_q(&e.gateway);
     let dns = or_q(&e.dns_server);
     let name = or_q(&e.name);
-    let ep = or_q(&e.endpoint);
+    // Where the gateway could not even be resolved (no route to the DNS server either),
+    // its name stands for the endpoint.
+    let ep = match (&e.endpoint, &e.name) {
+        (None, Some(n)) => n.clone(),
+        _ => or_q(&e.endpoint),
+    };
     let from = or_q(&e.from);
     let detail = match &e.net_error {
         Some(n) => net_error_text(n, lang),

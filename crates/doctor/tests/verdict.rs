@@ -281,6 +281,29 @@ fn wrong_gateway_when_every_dns_server_is_behind_a_silent_next_hop() {
 }
 
 #[test]
+fn no_route_before_the_name_was_resolved_names_the_gateway() {
+    // The lab's no_route: without a default route the DNS server is unreachable too, so
+    // there is no endpoint; the words name the gateway by its name instead.
+    let mut f = healthy();
+    f.ip = Some(IpFacts {
+        default_route: false,
+        default_gateway: None,
+    });
+    dns_lookup(
+        &mut f,
+        DnsOutcome::Unreachable {
+            reason: NetError::NetworkUnreachable { icmp_from: None },
+        },
+    );
+    f.dns.as_mut().unwrap().servers[0].nonce_lookup = None;
+    f.tcp.clear();
+    f.tls = None;
+    f.app = None;
+    f.path = None;
+    expect(&f, Cause::NoRoute, Layer::Ip, "gw.posnet.test");
+}
+
+#[test]
 fn a_refusing_dns_server_is_said_to_refuse() {
     let mut f = healthy();
     dns_lookup(&mut f, DnsOutcome::Refused);
