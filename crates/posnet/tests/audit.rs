@@ -50,10 +50,18 @@ fn kills_and_faults_leave_no_discrepancy() {
     // Faults were injected on both hops.
     let hop_faults = |hop: &str| {
         let s = &report[hop];
-        ["dropped", "reset", "partitioned", "blackholed", "delayed"]
-            .iter()
-            .map(|k| s[k].as_u64().unwrap())
-            .sum::<u64>()
+        [
+            "dropped",
+            "reset",
+            "corrupted",
+            "truncated",
+            "partitioned",
+            "blackholed",
+            "delayed",
+        ]
+        .iter()
+        .map(|k| s[k].as_u64().unwrap())
+        .sum::<u64>()
     };
     assert!(hop_faults("faults_terminal_gateway") > 0, "{report:#}");
     assert!(hop_faults("faults_gateway_issuer") > 0, "{report:#}");

@@ -52,8 +52,8 @@ pub struct Options {
 }
 
 /// Faults on one hop, all inside the load window `[0, load_ms)` so the end runs calm:
-/// dropped and reset connections at random, and seeded windows of partition, blackhole and
-/// added latency.
+/// dropped, reset, corrupted and truncated reads at random, and seeded windows of partition,
+/// blackhole and added latency.
 fn fault_plan(seed: u64, load_ms: u64) -> Plan {
     let mut rng = chaos::rng::Rng::new(seed);
     let mut rules = vec![
@@ -64,6 +64,15 @@ fn fault_plan(seed: u64, load_ms: u64) -> Plan {
         Rule {
             to_ms: load_ms,
             ..Rule::always(Fault::Reset { probability: 0.002 })
+        },
+        // Damaged TLS records: the receiver's record check fails and the connection ends.
+        Rule {
+            to_ms: load_ms,
+            ..Rule::always(Fault::Corrupt { probability: 0.001 })
+        },
+        Rule {
+            to_ms: load_ms,
+            ..Rule::always(Fault::Truncate { probability: 0.001 })
         },
     ];
     let mut window = |fault: Fault, len_min_ms: u64, len_spread_ms: u64| {
@@ -483,7 +492,7 @@ fn text(r: &serde_json::Value, problems: &[String]) -> String {
     let snap = |k: &str| {
         let s = &r[k];
         format!(
-            "{} (dropped {}, reset {}, partition waits {}, blackholed {}, delayed {})",
+            "{} (dropped {}, reset {}, corrupted {}, truncated {}, partition waits {}, blackholed {}, delayed {})",
             s["dropped"].as_u64().unwrap_or(0)
                 + s["reset"].as_u64().unwrap_or(0)
                 + s["partitioned"].as_u64().unwrap_or(0)
@@ -493,6 +502,8 @@ fn text(r: &serde_json::Value, problems: &[String]) -> String {
                 + s["corrupted"].as_u64().unwrap_or(0),
             s["dropped"],
             s["reset"],
+            s["corrupted"],
+            s["truncated"],
             s["partitioned"],
             s["blackholed"],
             s["delayed"]
@@ -549,8 +560,9 @@ mod tests {
         for seed in 0..50 {
             let plan = fault_plan(seed, 30_000);
             assert_eq!(plan.seed, seed);
-            // Drop, reset, then per 15 s one partition, one blackhole, one latency window.
-            assert_eq!(plan.rules.len(), 2 + 2 * 3, "{plan:?}");
+            // Drop, reset, corrupt, truncate, then per 15 s one partition, one blackhole, one
+            // latency window.
+            assert_eq!(plan.rules.len(), 4 + 2 * 3, "{plan:?}");
             for r in &plan.rules {
                 assert!(r.to_ms <= 30_000 && r.from_ms < r.to_ms, "{r:?}");
             }
