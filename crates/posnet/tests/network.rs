@@ -256,6 +256,23 @@ fn separate_processes_and_a_terminal_killed_mid_transaction() {
     assert_eq!(v["response_code"], "55", "{}", text(&wrong));
     up.stop();
 
+    // Nothing listens now: the terminal's message says which layer failed, from the doctor's
+    // own checks, and points to `posnet doctor`.
+    let down = terminal(&t1, &["--json", "pay", "1.00", "--card", "alice"]);
+    assert_eq!(down.status.code(), Some(1), "{}", text(&down));
+    let err = String::from_utf8_lossy(&down.stderr);
+    assert!(
+        err.contains("network: TCP") && err.contains("posnet doctor"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_slice(&down.stdout).unwrap();
+    assert!(
+        v["network_diagnosis"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("network: TCP")),
+        "{v}"
+    );
+
     // The same folder, now as two processes.
     let issuer_cfg = dir.join("issuer.toml");
     let issuer = Service::start(&["issuer", "--config", issuer_cfg.to_str().unwrap()]);

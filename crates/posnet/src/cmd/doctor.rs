@@ -487,8 +487,9 @@ pub fn quick_diagnosis(config: &terminal::Config) -> Option<String> {
     opts.count = 0;
     default_dns(&mut opts);
     let terminal_id = Some(config.terminal_id.clone());
+    let pinpad = config.pinpad.clone();
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || quick_run(&opts, terminal_id, &tx));
+    std::thread::spawn(move || quick_run(&opts, terminal_id, pinpad.as_ref(), &tx));
     rx.recv_timeout(std::time::Duration::from_millis(QUICK_BUDGET_MS))
         .ok()
         .flatten()
@@ -497,6 +498,7 @@ pub fn quick_diagnosis(config: &terminal::Config) -> Option<String> {
 fn quick_run(
     opts: &Options,
     terminal_id: Option<String>,
+    pinpad: Option<&terminal::config::PinPadConfig>,
     tx: &std::sync::mpsc::Sender<Option<String>>,
 ) {
     let (permit, _) = permit_for(real_network_from_env());
@@ -506,7 +508,7 @@ fn quick_run(
     }
     let allowed = link_allowed(&opts.host, permit);
     let mut app = match (&opts.ca, allowed) {
-        (Some(_), true) => LinkProbe::start(opts, terminal_id).ok(),
+        (Some(_), true) => LinkProbe::start_sealed(opts, terminal_id, pinpad).ok(),
         _ => None,
     };
     let line = measure(opts, permit, None, app.as_mut())

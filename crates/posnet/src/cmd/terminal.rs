@@ -190,10 +190,32 @@ fn print_receipt(config: &Config, r: &TransactionResult) -> Result<()> {
     Ok(())
 }
 
+/// For a transaction that failed on the network, the doctor's fast layers say which one
+/// failed (on stderr, so a receipt on stdout stays clean).
+fn network_diagnosis(config: &Config, r: &TransactionResult) -> Option<String> {
+    if !matches!(
+        r.origin,
+        terminal::Origin::Unreachable | terminal::Origin::NoAnswer
+    ) {
+        return None;
+    }
+    Some(crate::cmd::doctor::quick_diagnosis(config).unwrap_or_else(|| {
+        "network: the checks found no failing layer in time; run `posnet doctor` with this terminal's config for the full report".to_string()
+    }))
+}
+
 /// The exit code and one line for a card transaction.
 fn report(config: &Config, r: &TransactionResult, as_json: bool) -> Result<ExitCode> {
+    let diagnosis = network_diagnosis(config, r);
+    if let Some(line) = &diagnosis {
+        eprintln!("{line}");
+    }
     if as_json {
-        println!("{}", result_json(r));
+        let mut doc = result_json(r);
+        if let Some(line) = diagnosis {
+            doc["network_diagnosis"] = json!(line);
+        }
+        println!("{doc}");
     } else {
         let verdict = if r.approved { "APPROVED" } else { "DECLINED" };
         println!(
