@@ -101,6 +101,35 @@ fn import(hsm: &mut SoftHsm, name: &str, usage: KeyUsage, key: &SecretKey) -> Re
     Ok(())
 }
 
+/// The issuer's names for the virtual card's issuer master keys: IMK-AC (ARQC/ARPC, the
+/// name `issuer::security::chip` looks up), IMK-SMI and IMK-SMC (issuer script MAC and PIN
+/// encipherment, for when the issuer sends scripts).
+pub const IMK_SMI: &str = "imk-smi";
+pub const IMK_SMC: &str = "imk-smc";
+
+/// Imports the virtual card's TEST issuer master keys (`card`'s `profiles/test_keys.toml`,
+/// public test data, never for a real card) into the issuer's HSM unless it holds them, so
+/// every card `posnet card insert`/`--chip` personalises with the default test keys can be
+/// verified. Also done for data folders made before chip support.
+pub fn ensure_card_keys(issuer_dir: &std::path::Path) -> Result<()> {
+    let mut hsm = SoftHsm::open(issuer_dir)
+        .with_context(|| format!("opening the issuer's HSM in {}", issuer_dir.display()))?;
+    if hsm.key_info(issuer::security::IMK_AC).is_ok() {
+        return Ok(());
+    }
+    // TEST keys only: the card crate's published test key set.
+    let test = card::keys::KeySet::test_keys().context("the card test key set")?;
+    import(
+        &mut hsm,
+        issuer::security::IMK_AC,
+        KeyUsage::EmvMkAc,
+        &test.imks.ac,
+    )?;
+    import(&mut hsm, IMK_SMI, KeyUsage::EmvMkSmi, &test.imks.smi)?;
+    import(&mut hsm, IMK_SMC, KeyUsage::EmvMkSmc, &test.imks.smc)?;
+    Ok(())
+}
+
 /// Makes the HSMs unless they exist, and a PIN pad for each of `terminal_ids` that lacks one.
 pub fn ensure(layout: &Layout, terminal_ids: &[String]) -> Result<()> {
     let gateway_dir = layout.dir.join(GATEWAY_HSM);
@@ -135,6 +164,7 @@ pub fn ensure(layout: &Layout, terminal_ids: &[String]) -> Result<()> {
         }
         let _ = PVVS.set(pvvs);
     }
+    ensure_card_keys(&layout.dir.join(ISSUER_HSM))?;
     let mut bdk_hsm: Option<SoftHsm> = None;
     for id in terminal_ids {
         let dir = layout.dir.join(pinpad_dir(id));
