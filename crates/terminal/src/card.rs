@@ -142,6 +142,8 @@ pub enum EntryMode {
     Keyed,
     /// `022`: read from the magnetic stripe.
     Swiped,
+    /// `051`: read from the chip (ICC), with field 55.
+    Chip,
 }
 
 impl EntryMode {
@@ -150,6 +152,7 @@ impl EntryMode {
         match self {
             EntryMode::Keyed => "012",
             EntryMode::Swiped => "022",
+            EntryMode::Chip => "051",
         }
     }
 
@@ -157,6 +160,7 @@ impl EntryMode {
         match field {
             "012" => Some(EntryMode::Keyed),
             "022" => Some(EntryMode::Swiped),
+            "051" => Some(EntryMode::Chip),
             _ => None,
         }
     }
@@ -165,6 +169,7 @@ impl EntryMode {
         match self {
             EntryMode::Keyed => "keyed",
             EntryMode::Swiped => "swiped",
+            EntryMode::Chip => "chip",
         }
     }
 }

@@ -436,7 +436,8 @@ fn test_card(c: &RawCard) -> Result<Card, (&'static str, CardError)> {
         }
     }
     match entry {
-        EntryMode::Keyed => Ok(keyed),
+        // A configured test card is never a chip: chip cards come from a card reader.
+        EntryMode::Keyed | EntryMode::Chip => Ok(keyed),
         EntryMode::Swiped => match &c.track2 {
             Some(t) => Card::swiped(t).map_err(|e| ("track2", e)),
             None => Err(("track2", CardError::NoTrack2)),

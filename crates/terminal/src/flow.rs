@@ -42,6 +42,8 @@ pub enum FlowError {
         step: &'static str,
         source: SendError,
     },
+    #[error("chip: {detail}")]
+    Chip { detail: String },
     #[error("{step}: {source}")]
     BadAnswer {
         step: &'static str,
@@ -93,6 +95,14 @@ impl<D: Driver> Terminal<D> {
 
     pub fn driver_mut(&mut self) -> &mut D {
         &mut self.driver
+    }
+
+    pub(crate) fn journal_mut(&mut self) -> &mut Journal {
+        &mut self.journal
+    }
+
+    pub(crate) fn retry(&self) -> RetryPolicy {
+        self.retry
     }
 
     pub fn acceptor(&self) -> &Acceptor {
@@ -301,7 +311,10 @@ impl<D: Driver> Terminal<D> {
             .await
     }
 
-    async fn recover_with(&mut self, attempts: u32) -> Result<RecoveryReport, FlowError> {
+    pub(crate) async fn recover_with(
+        &mut self,
+        attempts: u32,
+    ) -> Result<RecoveryReport, FlowError> {
         let mut report = RecoveryReport::default();
         let unanswered: Vec<RequestRecord> = self
             .journal
@@ -402,7 +415,7 @@ impl<D: Driver> Terminal<D> {
     }
 
     /// Writes (and syncs) the reversal of `original` before anything is sent for it.
-    async fn owe_reversal(
+    pub(crate) async fn owe_reversal(
         &mut self,
         original: &RequestRecord,
         original_auth_code: Option<String>,
@@ -420,7 +433,7 @@ impl<D: Driver> Terminal<D> {
     }
 
     /// Sends a journaled reversal, then repeats it `retries` times until acknowledged.
-    async fn send_reversal(
+    pub(crate) async fn send_reversal(
         &mut self,
         pending: &PendingReversal,
         retries: u32,
@@ -456,7 +469,7 @@ impl<D: Driver> Terminal<D> {
         record: &RequestRecord,
         attempts: u32,
     ) -> Result<bool, FlowError> {
-        let msg = request::completion(&self.acceptor, record)?;
+        let msg = request::advice(&self.acceptor, record)?;
         for attempt in 0..attempts {
             if attempt > 0 {
                 self.driver.sleep_ms(self.retry.interval_ms).await;
@@ -476,7 +489,7 @@ impl<D: Driver> Terminal<D> {
     }
 }
 
-fn result(
+pub(crate) fn result(
     record: &RequestRecord,
     origin: Origin,
     answer: Option<&Answer>,

@@ -16,14 +16,18 @@
 #![forbid(unsafe_code)]
 
 pub mod card;
+pub mod chip;
 pub mod clock;
 pub mod config;
 pub mod driver;
 pub mod flow;
 pub mod journal;
 pub mod net;
+#[cfg(feature = "pcsc")]
+pub mod pcsc_reader;
 pub mod pinpad;
 pub mod print;
+pub mod reader;
 pub mod request;
 pub mod response;
 pub mod result;
@@ -32,6 +36,7 @@ pub mod totals;
 pub mod txn;
 
 pub use card::{Card, EntryMode, Pan};
+pub use chip::{Cardholder, ChipResult};
 pub use clock::Now;
 pub use config::Config;
 /// CRC-32 (ISO-HDLC, as zlib) of the journal records.
@@ -39,6 +44,7 @@ pub use crc32fast::hash as crc32;
 pub use driver::{Driver, SendError};
 pub use flow::{FlowError, RetryPolicy, Terminal};
 pub use journal::{Journal, JournalError, Record};
+pub use reader::{CardReader, InProcessReader, ReaderError};
 pub use request::Acceptor;
 pub use result::{Origin, Recovery, TransactionResult};
 pub use stan::Stan;

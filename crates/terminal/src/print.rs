@@ -49,10 +49,12 @@ pub fn receipt_for(
         TxnKind::Balance => TransactionType::Balance,
         TxnKind::PreAuth => TransactionType::PreAuth,
         TxnKind::Completion => TransactionType::Completion,
+        TxnKind::OfflineAdvice => TransactionType::Sale,
     };
     let entry_mode = match result.entry_mode {
         EntryMode::Keyed => ReceiptEntry::Keyed,
         EntryMode::Swiped => ReceiptEntry::Swipe,
+        EntryMode::Chip => ReceiptEntry::Chip,
     };
     let balance = result.balance.as_ref().and_then(|b| {
         let c = Currency::from_numeric(b.currency)?;

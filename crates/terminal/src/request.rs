@@ -168,6 +168,7 @@ pub fn card_request(
         pan: card.pan()?,
         auth_code: None,
         original: None,
+        icc: None,
     };
     let mut msg = Message::new(kind.mti());
     match card {
@@ -181,6 +182,118 @@ pub fn card_request(
     }
     fill_common(&mut msg, acceptor, &record)?;
     Ok((msg, record))
+}
+
+/// What the chip gave the terminal for the request: the PAN (5A), the track 2 equivalent
+/// data (57) as field 35 text when the card has it, else the expiry (5F24) as `YYMM`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChipCard {
+    pub pan: crate::card::Pan,
+    pub track2: Option<crate::card::Track2Data>,
+    pub expiry: Option<crate::card::Expiry>,
+}
+
+/// A chip purchase (0200) or pre-authorization (0100): field 22 `051`, field 55 the kernel's
+/// ICC data, 35 from tag 57 when present (else 2 and 14 from 5A and 5F24).
+pub fn chip_request(
+    acceptor: &Acceptor,
+    kind: TxnKind,
+    card: &ChipCard,
+    amount_minor: u64,
+    stan: Stan,
+    now: &Now,
+    icc: &[u8],
+) -> Result<(Message<'static>, RequestRecord), RequestError> {
+    if !matches!(kind, TxnKind::Purchase | TxnKind::PreAuth | TxnKind::Refund) {
+        return Err(RequestError::WrongKind {
+            kind: kind.name(),
+            builder: "chip_request",
+        });
+    }
+    check_amount(kind, amount_minor)?;
+    let record = RequestRecord {
+        kind,
+        stan,
+        stamp: Stamp::at(now),
+        rrn: rrn(now, stan),
+        amount_minor,
+        currency: acceptor.currency.clone(),
+        entry_mode: crate::card::EntryMode::Chip,
+        pan: card.pan.clone(),
+        auth_code: None,
+        original: None,
+        icc: Some(icc.to_vec()),
+    };
+    let mut msg = Message::new(kind.mti());
+    match (&card.track2, &card.expiry) {
+        (Some(track2), _) => msg.set_owned(35, track2.reveal())?,
+        (None, Some(expiry)) => {
+            msg.set_owned(2, card.pan.reveal())?;
+            msg.set_owned(14, expiry.reveal())?;
+        }
+        (None, None) => msg.set_owned(2, card.pan.reveal())?,
+    }
+    fill_common(&mut msg, acceptor, &record)?;
+    msg.set_owned(55, icc)?;
+    Ok((msg, record))
+}
+
+/// The record of an offline chip approval (TC under the floor limit), queued for upload as
+/// an 0220 advice: it takes its STAN and RRN when it is approved, like any request.
+pub fn offline_advice_record(
+    acceptor: &Acceptor,
+    card: &ChipCard,
+    amount_minor: u64,
+    stan: Stan,
+    now: &Now,
+    icc: &[u8],
+) -> Result<RequestRecord, RequestError> {
+    check_amount(TxnKind::OfflineAdvice, amount_minor)?;
+    Ok(RequestRecord {
+        kind: TxnKind::OfflineAdvice,
+        stan,
+        stamp: Stamp::at(now),
+        rrn: rrn(now, stan),
+        amount_minor,
+        currency: acceptor.currency.clone(),
+        entry_mode: crate::card::EntryMode::Chip,
+        pan: card.pan.clone(),
+        auth_code: None,
+        original: None,
+        icc: Some(icc.to_vec()),
+    })
+}
+
+/// The 0220 advice of an offline chip approval: 2, the common fields and 55 (with the TC);
+/// a repeat is byte-identical.
+pub fn offline_advice(
+    acceptor: &Acceptor,
+    record: &RequestRecord,
+) -> Result<Message<'static>, RequestError> {
+    if record.kind != TxnKind::OfflineAdvice {
+        return Err(RequestError::WrongKind {
+            kind: record.kind.name(),
+            builder: "offline_advice",
+        });
+    }
+    let mut msg = Message::new(record.kind.mti());
+    msg.set_owned(2, record.pan.reveal())?;
+    fill_common(&mut msg, acceptor, record)?;
+    if let Some(icc) = &record.icc {
+        msg.set_owned(55, icc)?;
+    }
+    Ok(msg)
+}
+
+/// The 0220 of an advice record, whichever kind.
+pub fn advice(
+    acceptor: &Acceptor,
+    record: &RequestRecord,
+) -> Result<Message<'static>, RequestError> {
+    match record.kind {
+        TxnKind::OfflineAdvice => offline_advice(acceptor, record),
+        _ => completion(acceptor, record),
+    }
 }
 
 /// Fields every card transaction carries, from its record.
@@ -225,6 +338,7 @@ pub fn completion_record(
         pan: preauth.pan.clone(),
         auth_code: Some(preauth_auth_code.to_string()),
         original: Some(preauth.as_original()),
+        icc: None,
     })
 }
 

@@ -36,6 +36,8 @@ pub struct Answer {
     pub rrn: Option<String>,
     /// From field 54, for balance inquiries.
     pub balance: Option<Balance>,
+    /// Field 55 of a chip answer (issuer authentication data 91, scripts 71/72).
+    pub icc: Option<Vec<u8>>,
 }
 
 fn text_of<'m>(msg: &'m Message<'_>, field: usize) -> Option<&'m str> {
@@ -83,6 +85,7 @@ pub fn check_response(request: &Message<'_>, response: &Message<'_>) -> Result<A
             .map(str::to_string),
         rrn: text_of(response, 37).map(str::to_string),
         balance,
+        icc: response.get(55).map(<[u8]>::to_vec),
     })
 }
 

@@ -23,6 +23,9 @@ pub enum TxnKind {
     PreAuth,
     /// 0220 advice, processing code 000000: posts a pre-authorization's hold.
     Completion,
+    /// 0220 advice, processing code 000000: a chip purchase the card approved offline (TC
+    /// under the floor limit), uploaded from the store-and-forward queue with its field 55.
+    OfflineAdvice,
 }
 
 /// Which settlement total a transaction adds to.
@@ -39,7 +42,7 @@ impl TxnKind {
         let digits = match self {
             TxnKind::Purchase | TxnKind::Refund | TxnKind::Balance => *b"0200",
             TxnKind::PreAuth => *b"0100",
-            TxnKind::Completion => *b"0220",
+            TxnKind::Completion | TxnKind::OfflineAdvice => *b"0220",
         };
         Mti::new(digits).unwrap_or(Mti::ZERO)
     }
@@ -47,7 +50,9 @@ impl TxnKind {
     /// Field 3.
     pub fn processing_code(self) -> &'static str {
         match self {
-            TxnKind::Purchase | TxnKind::PreAuth | TxnKind::Completion => "000000",
+            TxnKind::Purchase | TxnKind::PreAuth | TxnKind::Completion | TxnKind::OfflineAdvice => {
+                "000000"
+            }
             TxnKind::Refund => "200000",
             TxnKind::Balance => "310000",
         }
@@ -65,7 +70,7 @@ impl TxnKind {
     /// (a hold is not a sale until its completion).
     pub fn side(self) -> Option<Side> {
         match self {
-            TxnKind::Purchase | TxnKind::Completion => Some(Side::Debit),
+            TxnKind::Purchase | TxnKind::Completion | TxnKind::OfflineAdvice => Some(Side::Debit),
             TxnKind::Refund => Some(Side::Credit),
             TxnKind::Balance | TxnKind::PreAuth => None,
         }
@@ -73,7 +78,7 @@ impl TxnKind {
 
     /// Whether a lost answer is undone by a reversal (requests) or repeated (advices).
     pub fn is_advice(self) -> bool {
-        self == TxnKind::Completion
+        matches!(self, TxnKind::Completion | TxnKind::OfflineAdvice)
     }
 
     pub fn name(self) -> &'static str {
@@ -83,6 +88,7 @@ impl TxnKind {
             TxnKind::Balance => "balance",
             TxnKind::PreAuth => "preauth",
             TxnKind::Completion => "completion",
+            TxnKind::OfflineAdvice => "offline-advice",
         }
     }
 
@@ -93,6 +99,7 @@ impl TxnKind {
             TxnKind::Balance => 3,
             TxnKind::PreAuth => 4,
             TxnKind::Completion => 5,
+            TxnKind::OfflineAdvice => 6,
         }
     }
 
@@ -103,6 +110,7 @@ impl TxnKind {
             3 => TxnKind::Balance,
             4 => TxnKind::PreAuth,
             5 => TxnKind::Completion,
+            6 => TxnKind::OfflineAdvice,
             _ => return None,
         })
     }
@@ -153,6 +161,8 @@ pub struct RequestRecord {
     pub auth_code: Option<String>,
     /// A completion's pre-authorization.
     pub original: Option<OriginalRef>,
+    /// Field 55 (ICC data, BER-TLV) of a chip request or offline advice.
+    pub icc: Option<Vec<u8>>,
 }
 
 impl RequestRecord {

@@ -290,16 +290,20 @@ fn arb_request() -> impl Strategy<Value = RequestRecord> {
         "[0-9]{12,19}",
         proptest::option::of("[A-Z0-9 ]{1,6}"),
         any::<bool>(),
-        0usize..4,
+        0usize..5,
         proptest::option::of((1u32..=999_999, "[0-9]{10}")),
         any::<u32>(),
+        // Field 55 of chip requests and offline advices: up to the 255 bytes a field 55
+        // holds (the journal's length is u16).
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 0..=255)),
     )
-        .prop_map(|(s, amount, pan, auth, keyed, kind, original, t)| {
+        .prop_map(|(s, amount, pan, auth, keyed, kind, original, t, icc)| {
             let kind = [
                 TxnKind::Purchase,
                 TxnKind::Refund,
                 TxnKind::PreAuth,
                 TxnKind::Completion,
+                TxnKind::OfflineAdvice,
             ][kind];
             let now = now_at(i64::from(t));
             RequestRecord {
@@ -309,10 +313,10 @@ fn arb_request() -> impl Strategy<Value = RequestRecord> {
                 rrn: terminal::request::rrn(&now, stan(s)),
                 amount_minor: amount,
                 currency: "978".into(),
-                entry_mode: if keyed {
-                    terminal::EntryMode::Keyed
-                } else {
-                    terminal::EntryMode::Swiped
+                entry_mode: match (&icc, keyed) {
+                    (Some(_), _) => terminal::EntryMode::Chip,
+                    (None, true) => terminal::EntryMode::Keyed,
+                    (None, false) => terminal::EntryMode::Swiped,
                 },
                 pan: terminal::Pan::new(&pan).unwrap(),
                 auth_code: auth,
@@ -321,6 +325,7 @@ fn arb_request() -> impl Strategy<Value = RequestRecord> {
                     stan: stan(s),
                     transmission: tx,
                 }),
+                icc,
             }
         })
 }

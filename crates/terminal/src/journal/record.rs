@@ -55,6 +55,10 @@ mod tag {
     pub const REVERSAL_PENDING: u8 = 6;
     pub const REVERSAL_DONE: u8 = 7;
     pub const SETTLED: u8 = 8;
+    /// As SENT and REVERSAL_PENDING, for a chip request: its field 55 follows the request
+    /// (a u16 length, then the bytes). Files without chip records read as before.
+    pub const SENT_ICC: u8 = 9;
+    pub const REVERSAL_PENDING_ICC: u8 = 10;
 }
 
 /// Why a record could not be encoded or read.
@@ -113,6 +117,18 @@ impl Writer {
     fn stan(&mut self, s: Stan) {
         self.u32(s.get());
     }
+    /// A request's field 55 after it, when it has one.
+    fn icc(&mut self, r: &RequestRecord) -> Result<(), RecordError> {
+        let Some(icc) = &r.icc else { return Ok(()) };
+        let len = u16::try_from(icc.len()).map_err(|_| RecordError::Field {
+            field: "icc",
+            at: self.0.len(),
+            why: "longer than 65535 bytes",
+        })?;
+        self.0.extend_from_slice(&len.to_le_bytes());
+        self.0.extend_from_slice(icc);
+        Ok(())
+    }
     fn stamp(&mut self, s: &Stamp) -> Result<(), RecordError> {
         self.str("transmission", &s.transmission)?;
         self.str("local_time", &s.local_time)?;
@@ -145,6 +161,7 @@ fn entry_code(mode: EntryMode) -> u8 {
     match mode {
         EntryMode::Keyed => 1,
         EntryMode::Swiped => 2,
+        EntryMode::Chip => 3,
     }
 }
 
@@ -163,8 +180,13 @@ impl Record {
                 w.stan(*stan);
             }
             Record::Sent(r) => {
-                w.u8(tag::SENT);
+                w.u8(if r.icc.is_some() {
+                    tag::SENT_ICC
+                } else {
+                    tag::SENT
+                });
                 w.request(r)?;
+                w.icc(r)?;
             }
             Record::Unsent(stan) => {
                 w.u8(tag::UNSENT);
@@ -181,8 +203,13 @@ impl Record {
                 w.opt_str("auth_code", auth_code.as_deref())?;
             }
             Record::ReversalPending(p) => {
-                w.u8(tag::REVERSAL_PENDING);
+                w.u8(if p.original.icc.is_some() {
+                    tag::REVERSAL_PENDING_ICC
+                } else {
+                    tag::REVERSAL_PENDING
+                });
                 w.request(&p.original)?;
+                w.icc(&p.original)?;
                 w.opt_str("original_auth_code", p.original_auth_code.as_deref())?;
                 w.stan(p.stan);
                 w.stamp(&p.stamp)?;
@@ -236,18 +263,25 @@ impl Record {
             },
             tag::STAN_ISSUED => Record::StanIssued(r.stan("stan")?),
             tag::SENT => Record::Sent(r.request()?),
+            tag::SENT_ICC => Record::Sent(r.request_icc()?),
             tag::UNSENT => Record::Unsent(r.stan("stan")?),
             tag::COMPLETED => Record::Completed {
                 stan: r.stan("stan")?,
                 response_code: r.response_code()?,
                 auth_code: r.auth_code("auth_code")?,
             },
-            tag::REVERSAL_PENDING => Record::ReversalPending(PendingReversal {
-                original: r.request()?,
-                original_auth_code: r.auth_code("original_auth_code")?,
-                stan: r.stan("reversal_stan")?,
-                stamp: r.stamp()?,
-            }),
+            tag::REVERSAL_PENDING | tag::REVERSAL_PENDING_ICC => {
+                Record::ReversalPending(PendingReversal {
+                    original: if tag == tag::REVERSAL_PENDING_ICC {
+                        r.request_icc()?
+                    } else {
+                        r.request()?
+                    },
+                    original_auth_code: r.auth_code("original_auth_code")?,
+                    stan: r.stan("reversal_stan")?,
+                    stamp: r.stamp()?,
+                })
+            }
             tag::REVERSAL_DONE => Record::ReversalDone {
                 original_stan: r.stan("original_stan")?,
                 response_code: r.response_code()?,
@@ -360,6 +394,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A request followed by its field 55.
+    fn request_icc(&mut self) -> Result<RequestRecord, RecordError> {
+        let mut request = self.request()?;
+        let len: [u8; 2] = self
+            .take("icc", 2)?
+            .try_into()
+            .map_err(|_| self.bad("icc", "short"))?;
+        let icc = self.take("icc", usize::from(u16::from_le_bytes(len)))?;
+        request.icc = Some(icc.to_vec());
+        Ok(request)
+    }
+
     fn request(&mut self) -> Result<RequestRecord, RecordError> {
         let kind = TxnKind::from_code(self.u8("kind")?)
             .ok_or_else(|| self.bad("kind", "unknown transaction kind"))?;
@@ -378,6 +424,7 @@ impl<'a> Reader<'a> {
         let entry_mode = match self.u8("entry_mode")? {
             1 => EntryMode::Keyed,
             2 => EntryMode::Swiped,
+            3 => EntryMode::Chip,
             _ => return Err(self.bad("entry_mode", "unknown entry mode")),
         };
         let pan = Pan::new(self.str("pan")?).map_err(|_| self.bad("pan", "not 12 to 19 digits"))?;
@@ -407,6 +454,7 @@ impl<'a> Reader<'a> {
             pan,
             auth_code,
             original,
+            icc: None,
         })
     }
 }

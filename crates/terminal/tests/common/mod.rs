@@ -62,6 +62,8 @@ pub enum Step {
     Unreachable,
     /// Answer, but change field `n` of the answer to `value`.
     Tamper(&'static str, usize, &'static str),
+    /// Answer with this code and these bytes in field 55 (chip answers).
+    Icc(&'static str, &'static [u8]),
 }
 
 /// One request as the fake host received it, with the journal's records at that moment.
@@ -146,6 +148,11 @@ impl Driver for FakeHost {
             Step::Balance(f54) => {
                 let mut r = self.answer(&msg, "00");
                 r.set_owned(54, f54).unwrap();
+                r
+            }
+            Step::Icc(code, icc) => {
+                let mut r = self.answer(&msg, code);
+                r.set_owned(55, icc).unwrap();
                 r
             }
             Step::Tamper(code, n, v) => {

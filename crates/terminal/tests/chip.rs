@@ -1,0 +1,164 @@
+//! The chip flow against the project's virtual card in the in-process reader and the scripted
+//! fake host: what goes on the wire (22 = 051, 35 from tag 57, 55), what is journaled first,
+//! the reversal of a host approval the card declines, the offline advice queue, a pulled card.
+
+mod common;
+
+use common::*;
+use terminal::chip::{Cardholder, kernel_config};
+use terminal::journal::Record;
+use terminal::result::Recovery;
+use terminal::txn::TxnKind;
+use terminal::{InProcessReader, journal::scan};
+
+fn reader(profile: &str) -> InProcessReader {
+    let keys = card::keys::KeySet::test_keys().unwrap();
+    let image = card::perso::personalise(&card::profile::Profile::shipped(profile).unwrap(), &keys)
+        .unwrap();
+    InProcessReader::new(card::app::Card::fresh(image))
+}
+
+fn config() -> emv::kernel::TerminalConfig {
+    let capk = card::keys::KeySet::test_keys().unwrap().capk();
+    kernel_config(
+        vec![emv::kernel::Capk {
+            rid: capk.rid,
+            index: capk.index,
+            modulus: capk.modulus.clone(),
+            exponent: capk.exponent.clone(),
+        }],
+        2000,
+    )
+}
+
+fn journal(dir: &std::path::Path) -> Vec<Record> {
+    scan(&std::fs::read(dir.join("journal.bin")).unwrap())
+        .unwrap()
+        .records
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect()
+}
+
+#[test]
+fn online_request_carries_chip_fields_and_is_journaled_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // The fake host approves without field 55: no ARPC, so the card must not be told the
+    // issuer authenticated it.
+    let mut t = terminal(dir.path(), vec![Step::Answer("00")]);
+    let mut r = reader("online-debit");
+    let res = block_on(t.pay_chip(&mut r, config(), 1500, Cardholder::default())).unwrap();
+    let host = t.driver();
+    let first = &host.seen[0];
+    assert_eq!(first.msg.mti().as_str(), "0200");
+    assert_eq!(first.msg.text(22), Some("051"));
+    // Track 2 equivalent data (57) of the online-debit card: PAN …0010, expiry 3012.
+    let track2 = first.msg.text(35).unwrap();
+    assert!(track2.starts_with("4761739001010010="), "{track2}");
+    let icc = first.msg.get(55).unwrap();
+    assert!(terminal::chip::has_cryptogram(icc));
+    // Journaled before it left, with its field 55.
+    assert!(first.journal.iter().any(|rec| matches!(rec,
+        Record::Sent(s) if s.stan == res.txn.stan && s.icc.as_deref() == Some(icc))));
+    assert_eq!(res.chip_result, "ApprovedOnline");
+    assert!(res.txn.approved);
+    assert_eq!(host.mtis(), ["0200"]);
+    assert!(!res.arqc_verified);
+    assert_eq!(res.tvr.len(), 10);
+    assert_eq!(res.txn.entry_mode, terminal::EntryMode::Chip);
+}
+
+#[test]
+fn a_host_approval_whose_arpc_the_card_rejects_is_reversed_journal_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // 91 = ARPC || ARC with an ARPC no issuer key made: the card fails issuer
+    // authentication and answers AAC to the second GENERATE AC.
+    const FORGED_91: &[u8] = &[0x91, 0x0A, 1, 2, 3, 4, 5, 6, 7, 8, b'0', b'0'];
+    let mut t = terminal(
+        dir.path(),
+        vec![Step::Icc("00", FORGED_91), Step::Answer("00")],
+    );
+    let mut r = reader("online-debit");
+    let res = block_on(t.pay_chip(&mut r, config(), 1500, Cardholder::default())).unwrap();
+    assert_eq!(res.chip_result, "DeclinedByCardAfterApproval");
+    assert!(!res.txn.approved);
+    assert!(!res.arqc_verified);
+    assert_eq!(res.txn.recovery, Recovery::ReversalAcknowledged);
+    let host = t.driver();
+    assert_eq!(host.mtis(), ["0200", "0400"]);
+    // TVR byte 5 bit 7: issuer authentication failed.
+    assert_eq!(
+        u8::from_str_radix(&res.tvr[8..10], 16).unwrap() & 0x40,
+        0x40
+    );
+    let reversal = &host.seen[1];
+    assert_eq!(reversal.msg.text(22), Some("051"));
+    assert_eq!(reversal.msg.text(38), Some("AUTH01"));
+    assert!(reversal.journal.iter().any(|rec| matches!(rec,
+        Record::ReversalPending(p) if p.original.stan == res.txn.stan)));
+}
+
+#[test]
+fn offline_approval_is_queued_then_uploaded_as_an_advice_with_field_55() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![Step::Answer("00")]);
+    let mut r = reader("offline-credit");
+    let res = block_on(t.pay_chip(&mut r, config(), 1000, Cardholder::default())).unwrap();
+    assert_eq!(res.chip_result, "ApprovedOffline", "{:?}", res.reason);
+    assert!(res.txn.approved);
+    assert_eq!(res.txn.recovery, Recovery::AdviceQueued);
+    assert!(
+        t.driver().seen.is_empty(),
+        "nothing goes online under the floor limit"
+    );
+    let queued = journal(dir.path());
+    let Some(Record::Sent(advice)) = queued.last() else {
+        panic!("no advice queued: {queued:?}")
+    };
+    assert_eq!(advice.kind, TxnKind::OfflineAdvice);
+    // The TC (cryptogram information data 40) travels in the advice's field 55.
+    let icc = advice.icc.clone().unwrap();
+    assert_eq!(
+        emv::tlv::find(&icc, emv::tlv::Tag::new(0x9F27)).unwrap(),
+        Some(&[0x40][..])
+    );
+    let report = block_on(t.recover()).unwrap();
+    assert_eq!(report.advices_answered, 1);
+    let sent = &t.driver().seen[0].msg;
+    assert_eq!(sent.mti().as_str(), "0220");
+    assert_eq!(sent.text(22), Some("051"));
+    assert_eq!(sent.text(4), Some("000000001000"));
+    assert_eq!(sent.get(55), Some(icc.as_slice()));
+}
+
+#[test]
+fn a_card_pulled_out_ends_in_a_decline_with_a_reason_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![]);
+    let mut r = reader("online-debit").pull_after(3);
+    let res = block_on(t.pay_chip(&mut r, config(), 1500, Cardholder::default())).unwrap();
+    assert!(!res.txn.approved);
+    assert!(
+        res.reason.as_deref().unwrap_or("").contains("card removed"),
+        "{:?}",
+        res.reason
+    );
+    assert!(t.driver().seen.is_empty());
+}
+
+#[test]
+fn wrong_offline_pin_then_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![]);
+    let mut r = reader("offline-pin");
+    let res = block_on(t.pay_chip(
+        &mut r,
+        config(),
+        1500,
+        Cardholder::typing(&["9999", "1234"]),
+    ))
+    .unwrap();
+    assert_eq!(res.chip_result, "ApprovedOffline", "{:?}", res.reason);
+    // Two VERIFYs: the card's PIN try counter is back at its limit after the right PIN.
+    assert_eq!(r.card().state().pin_try_counter, 3);
+}
