@@ -137,15 +137,15 @@ fault_tls_untrusted() { rogue_tls "$1" selfsigned; }
 fault_tls_name() { rogue_tls "$1" wrongname; }
 fault_tls_expired() { rogue_tls "$1" expired; }
 
-# Loss on the line: the router drops 15% of the packets between terminal and gateway, each
+# Loss on the line: the router drops 12% of the packets between terminal and gateway, each
 # way, at random (nft numgen).
 fault_packet_loss() {
     nsx "$1-rtr" nft -f - <<NFT
 table inet posnet_lab {
     chain posnet_forward {
         type filter hook forward priority 0; policy accept;
-        ip saddr $TERM_IP ip daddr $GW_IP numgen random mod 100 < 15 drop
-        ip saddr $GW_IP ip daddr $TERM_IP numgen random mod 100 < 15 drop
+        ip saddr $TERM_IP ip daddr $GW_IP numgen random mod 100 < 12 drop
+        ip saddr $GW_IP ip daddr $TERM_IP numgen random mod 100 < 12 drop
     }
 }
 NFT

@@ -24,11 +24,18 @@ pub struct PathStats {
     pub carrier_changes: u64,
     /// TCP segments retransmitted per thousand sent during the echoes (0 when unknown).
     pub retrans_permille: u32,
+    /// Answered echoes that took at least a retransmission timeout longer than the fastest
+    /// one: TCP repaired a loss in one direction or the other.
+    pub repaired: u32,
 }
 
 /// A connect that took this long needed at least one retransmitted SYN (Linux's initial
 /// retransmission timeout is one second).
 pub const SYN_RETRY_MS: u64 = 900;
+
+/// Linux's smallest retransmission timeout: an echo this much slower than the fastest one
+/// waited for a retransmitted segment.
+pub const RTO_MIN_MS: u64 = 200;
 
 /// Nearest-rank percentile of sorted values; `pct` in 0..=100.
 pub fn percentile(sorted: &[u64], pct: u64) -> u64 {
@@ -75,11 +82,16 @@ pub fn stats(path: &PathFacts) -> PathStats {
         .iter()
         .filter(|c| c.is_none_or(|ms| ms >= SYN_RETRY_MS))
         .count();
+    let min_ms = sorted.first().copied().unwrap_or(0);
+    let repaired = rtts
+        .iter()
+        .filter(|&&ms| ms >= min_ms.saturating_add(RTO_MIN_MS))
+        .count();
     PathStats {
         sent,
         answered,
         loss_permille,
-        min_ms: sorted.first().copied().unwrap_or(0),
+        min_ms,
         p50_ms: percentile(&sorted, 50),
         p95_ms: percentile(&sorted, 95),
         max_ms: sorted.last().copied().unwrap_or(0),
@@ -95,6 +107,7 @@ pub fn stats(path: &PathFacts) -> PathStats {
             }
             _ => 0,
         },
+        repaired: u32::try_from(repaired).unwrap_or(u32::MAX),
     }
 }
 
@@ -143,6 +156,10 @@ mod tests {
         assert_eq!((s.min_ms, s.p50_ms, s.p95_ms, s.max_ms), (10, 11, 50, 50));
         // diffs: 2 1 19 20 40 38 1 = 121 / 7 = 17
         assert_eq!(s.jitter_ms, 17);
+        // none took 200 ms more than the fastest (10 ms)
+        assert_eq!(s.repaired, 0);
+        let s = stats(&facts(&[Some(3), Some(205), Some(202), Some(4), None]));
+        assert_eq!((s.min_ms, s.repaired, s.answered), (3, 1, 4));
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Thresholds {
     /// TCP retransmissions at or above this (per mille of segments sent during the
     /// echoes) are packet loss too: TCP repairs a lost packet, so the echo survives.
     pub retrans_permille: u32,
+    /// Echoes repaired by a retransmission (see `PathStats::repaired`) at or above this
+    /// per mille of those sent, two at least, are packet loss as well.
+    pub repaired_permille: u32,
     /// p95 minus minimum at or above this, with p95 above `high_latency_ms`, is queueing
     /// delay (congestion) rather than a slow but steady path.
     pub congestion_spread_ms: u64,
@@ -45,6 +48,7 @@ impl Default for Thresholds {
             high_latency_ms: 500,
             loss_permille: 20,
             retrans_permille: 30,
+            repaired_permille: 50,
             congestion_spread_ms: 300,
             queue_typical_ms: 100,
         }
@@ -507,7 +511,14 @@ fn judge_path(p: &PathFacts, t: &Thresholds) -> Option<Finding> {
         figures: Some(s),
         ..Evidence::default()
     };
-    let lossy = s.loss_permille >= t.loss_permille || s.retrans_permille >= t.retrans_permille;
+    let repaired_permille = if s.sent == 0 {
+        0
+    } else {
+        u64::from(s.repaired) * 1000 / u64::from(s.sent)
+    };
+    let lossy = s.loss_permille >= t.loss_permille
+        || s.retrans_permille >= t.retrans_permille
+        || (s.repaired >= 2 && repaired_permille >= u64::from(t.repaired_permille));
     let queueing = s.p95_ms >= t.high_latency_ms
         && s.p95_ms.saturating_sub(s.min_ms) >= t.congestion_spread_ms;
     let (cause, sign) = if s.carrier_changes > 0 {

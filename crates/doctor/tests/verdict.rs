@@ -723,6 +723,19 @@ fn path_quality_causes() {
     (p.tcp_segments_out, p.tcp_retransmits) = (Some(26), Some(6));
     expect(&f, Cause::Congestion, Layer::Path, "p50 481 ");
 
+    // TCP repaired the losses (echoes 200 ms late), none retransmitted by us: the gateway's
+    // segments were the ones lost
+    let mut f = healthy();
+    let mut rtts = vec![Some(2); 30];
+    rtts[4] = Some(205);
+    rtts[17] = Some(230);
+    path_rtts(&mut f, &rtts);
+    expect(&f, Cause::PacketLoss, Layer::Path, "p95 205 ");
+    // one late echo is not yet a pattern
+    rtts[17] = Some(2);
+    path_rtts(&mut f, &rtts);
+    expect(&f, Cause::Ok, Layer::All, "p50 2 ");
+
     // steady but slow
     let mut f = healthy();
     path_rtts(&mut f, &[Some(800); 20]);
