@@ -157,9 +157,31 @@ fn demo_day_comes_out_as_scripted() {
             ("purchase", "68"),
             ("reversal", "00"),
             ("balance", "00"),
+            ("purchase", "00"),
+            ("offline-advice", "00"),
+            ("offline-advice", "30"),
+            ("purchase", "05"),
+            ("offline-advice", "00"),
+            ("purchase", "00"),
             ("settlement", "00"),
         ]
     );
+    let rows = doc["transactions"].as_array().unwrap();
+    let entry_modes: Vec<&str> = rows
+        .iter()
+        .filter_map(|t| t["entry_mode"].as_str())
+        .collect();
+    assert_eq!(entry_modes.iter().filter(|m| **m == "chip").count(), 6);
+    // The online chip purchase: the issuer verified the ARQC and the card the ARPC.
+    assert_eq!(rows[16]["step"], "chip online (ARQC/ARPC)");
+    assert_eq!(rows[16]["arqc_verified"], true);
+    assert_eq!(rows[16]["tvr"].as_str().unwrap().len(), 10);
+    // Offline decline: nothing went online, so no ARPC.
+    assert_eq!(rows[19]["arqc_verified"], false);
+    // The host approved, the card never confirmed: reversed, not approved.
+    assert_eq!(rows[21]["step"], "chip approval reversed");
+    assert_eq!(rows[21]["approved"], false);
+    assert_eq!(rows[21]["arqc_verified"], false);
     let balance = &doc["transactions"][15]["detail"];
     assert_eq!(
         balance, "available Some(90266), expected 90266",

@@ -12,6 +12,9 @@ use terminal::{Config, Terminal, net::LinkDriver};
 #[derive(clap::Args)]
 #[command(after_help = "Examples (with the terminal config `posnet up` writes):
   posnet terminal --config posnet-data/terminal.toml pay 12.50 --card visa
+  posnet terminal --config posnet-data/terminal.toml pay 25.00 --chip online-debit --pin 1234
+  posnet terminal --config posnet-data/terminal.toml pay 10.00 --chip offline-credit
+  posnet terminal --config posnet-data/terminal.toml pay 25.00 --reader \"Virtual PCD 00 00\"   (--features pcsc)
   posnet terminal --config posnet-data/terminal.toml balance --card visa
   posnet terminal --config posnet-data/terminal.toml reverse --last
   posnet terminal --config posnet-data/terminal.toml settle
@@ -35,11 +38,20 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum Action {
-    /// Purchase (0200).
+    /// Purchase (0200); chip purchases go through the EMV kernel (field 55, 22 = 051).
     Pay {
         amount: String,
-        #[arg(long)]
-        card: String,
+        /// A card from the terminal's config (keyed or swiped).
+        #[arg(long, required_unless_present_any = ["chip", "reader"], conflicts_with_all = ["chip", "reader"])]
+        card: Option<String>,
+        /// A virtual chip card in this process, personalised from this `card` profile
+        /// (`posnet card profiles`) with the TEST keys.
+        #[arg(long, value_name = "PROFILE", conflicts_with = "reader")]
+        chip: Option<String>,
+        /// A PC/SC card reader, e.g. "Virtual PCD 00 00" for `posnet card insert` (needs a
+        /// build with `--features pcsc`).
+        #[arg(long, value_name = "NAME")]
+        reader: Option<String>,
         /// The cardholder's PIN, as typed on the PIN pad (test cards only: a command line is
         /// visible to other users of the machine; prefer --pin-stdin). The PIN pad enciphers
         /// it under DUKPT at once; it is never printed or logged.
@@ -151,9 +163,61 @@ fn exponent(config: &Config) -> u8 {
         .map_or(2, |c| c.exponent())
 }
 
-fn result_json(r: &TransactionResult) -> serde_json::Value {
+/// Chip transactions approve offline up to this amount (minor units) when the card agrees.
+pub const CHIP_FLOOR_LIMIT_MINOR: u64 = 2000;
+
+/// The kernel's configuration: the project's AIDs and the test CA key (`card`'s TEST key set).
+pub fn chip_kernel_config() -> Result<emv::kernel::TerminalConfig> {
+    let capk = card::keys::KeySet::test_keys()
+        .context("the card test key set")?
+        .capk();
+    Ok(terminal::chip::kernel_config(
+        vec![emv::kernel::Capk {
+            rid: capk.rid,
+            index: capk.index,
+            modulus: capk.modulus,
+            exponent: capk.exponent,
+        }],
+        CHIP_FLOOR_LIMIT_MINOR,
+    ))
+}
+
+/// A virtual card from shipped `card` profile `profile` with the TEST keys, in the
+/// in-process reader.
+pub fn chip_reader(profile: &str) -> Result<terminal::InProcessReader> {
+    let profile = card::profile::Profile::shipped(profile)
+        .with_context(|| format!("card profile {profile:?} (see `posnet card profiles`)"))?;
+    chip_reader_for(profile)
+}
+
+/// A virtual card personalised from `profile` with the TEST keys, in the in-process reader.
+pub fn chip_reader_for(profile: card::profile::Profile) -> Result<terminal::InProcessReader> {
+    let keys = card::keys::KeySet::test_keys().context("the card test key set")?;
+    let image = card::perso::personalise(&profile, &keys).context("personalising the card")?;
+    Ok(terminal::InProcessReader::new(card::app::Card::fresh(
+        image,
+    )))
+}
+
+/// A chip result as JSON: the card transaction's fields and the chip's.
+pub fn chip_json(c: &terminal::ChipResult) -> serde_json::Value {
+    let mut doc = result_json(&c.txn);
+    doc["arqc_verified"] = json!(c.arqc_verified);
+    doc["tvr"] = json!(c.tvr);
+    doc["tsi"] = json!(c.tsi);
+    doc["chip_result"] = json!(c.chip_result);
+    doc["chip_reason"] = json!(c.reason);
+    doc["host_code"] = json!(c.host_code.map(|h| h.as_str().to_string()));
+    if !c.script_results.is_empty() {
+        doc["script_results"] = json!(c.script_results);
+    }
+    doc
+}
+
+pub fn result_json(r: &TransactionResult) -> serde_json::Value {
     json!({
         "type": format!("{:?}", r.kind).to_lowercase(),
+        "entry_mode": r.entry_mode.name(),
         "approved": r.approved,
         "response_code": r.response_code.as_str(),
         "response_text": r.response_text,
@@ -202,6 +266,33 @@ fn network_diagnosis(config: &Config, r: &TransactionResult) -> Option<String> {
     Some(crate::cmd::doctor::quick_diagnosis(config).unwrap_or_else(|| {
         "network: the checks found no failing layer in time; run `posnet doctor` with this terminal's config for the full report".to_string()
     }))
+}
+
+/// The exit code and lines for a chip transaction.
+fn chip_report(config: &Config, c: &terminal::ChipResult, as_json: bool) -> Result<ExitCode> {
+    if as_json {
+        println!("{}", chip_json(c));
+        return Ok(if c.txn.approved {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    println!(
+        "chip: {}{}  tvr {}  tsi {}  arqc verified {}",
+        c.chip_result,
+        c.reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default(),
+        c.tvr,
+        c.tsi,
+        c.arqc_verified
+    );
+    if c.txn.recovery == Recovery::AdviceQueued {
+        println!("Approved offline by the card: the advice (0220) is queued for the host.");
+    }
+    report(config, &c.txn, false)
 }
 
 /// The exit code and one line for a card transaction.
@@ -274,6 +365,8 @@ async fn execute(config: &Config, action: Action, as_json: bool) -> Result<ExitC
         Action::Pay {
             amount,
             card: c,
+            chip,
+            reader,
             pin,
             pin_stdin,
         } => {
@@ -286,7 +379,25 @@ async fn execute(config: &Config, action: Action, as_json: bool) -> Result<ExitC
             } else {
                 pin.map(zeroize::Zeroizing::new)
             };
-            let (c, amount_minor) = (card(&c)?, parse_amount(&amount, exp)?);
+            let amount_minor = parse_amount(&amount, exp)?;
+            let mut chip_card: Option<Box<dyn terminal::CardReader>> = match (&chip, &reader) {
+                (Some(profile), _) => Some(Box::new(chip_reader(profile)?)),
+                (None, Some(name)) => {
+                    Some(terminal::reader::open_pcsc(name).map_err(|e| anyhow!("{e}"))?)
+                }
+                (None, None) => None,
+            };
+            if let Some(r) = chip_card.as_deref_mut() {
+                let cardholder = terminal::Cardholder {
+                    pins: pin.into_iter().collect(),
+                };
+                let c = t
+                    .pay_chip(r, chip_kernel_config()?, amount_minor, cardholder)
+                    .await
+                    .map_err(network_hint)?;
+                return chip_report(config, &c, as_json);
+            }
+            let c = card(c.as_deref().unwrap_or_default())?;
             match &pin {
                 Some(p) => t.pay_with_pin(&c, amount_minor, p).await,
                 None => t.pay(&c, amount_minor).await,
