@@ -397,14 +397,17 @@ impl<D: Driver> Terminal<D> {
             .as_ref()
             .and_then(|o| o.answer.as_ref())
             .is_some_and(|a| a.response_code.is_approved());
-        let issuer_auth_ok = host_approved
-            && outcome.result == K::ApprovedOnline
-            && online
-                .as_ref()
-                .and_then(|o| o.answer.as_ref())
-                .and_then(|a| a.icc.as_deref())
-                .and_then(|icc| tlv::find(icc, Tag::new(TAG_IAD_ISSUER)).ok().flatten())
-                .is_some()
+        // The host's answer carried an ARPC (91) and the card authenticated the issuer with it
+        // (approvals and declines alike: the ARPC covers the answer's code).
+        let issuer_auth_ok = online
+            .as_ref()
+            .and_then(|o| o.answer.as_ref())
+            .and_then(|a| a.icc.as_deref())
+            .and_then(|icc| tlv::find(icc, Tag::new(TAG_IAD_ISSUER)).ok().flatten())
+            .is_some()
+            && outcome
+                .tsi
+                .is_set(emv::tvr::TsiBit::IssuerAuthenticationPerformed)
             && !outcome
                 .tvr
                 .is_set(emv::tvr::TvrBit::IssuerAuthenticationFailed);
