@@ -166,7 +166,7 @@ during_link_flapping() {
 }
 
 # Congestion: the line to the terminal is a 2 Mbit/s token bucket with a deep queue (tbf;
-# 1 s of backlog), and a bulk flow of 3 Mbit/s towards the terminal fills it while the
+# 1 s of backlog), and a bulk flow of 2.5 Mbit/s towards the terminal fills it slowly while the
 # doctor runs (the delay climbs, then stays high); after each run the flow is stopped and
 # the queue emptied.
 congestion_qdisc() {
@@ -174,7 +174,7 @@ congestion_qdisc() {
 }
 fault_congestion() { congestion_qdisc "$1"; }
 during_congestion() {
-    nsx "$1-atk" "$LAB_BIN/blast" --to "$TERM_IP:9" --kbit 3000 --seconds 30
+    nsx "$1-atk" "$LAB_BIN/blast" --to "$TERM_IP:9" --kbit 2500 --seconds 30
 }
 after_congestion() {
     kill_ns_pids "$1-atk"
