@@ -162,3 +162,25 @@ fn wrong_offline_pin_then_right_one() {
     // Two VERIFYs: the card's PIN try counter is back at its limit after the right PIN.
     assert_eq!(r.card().state().pin_try_counter, 3);
 }
+
+#[test]
+fn host_unreachable_above_the_floor_limit_declines_by_default_action_and_owes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![Step::Unreachable]);
+    let mut r = reader("offline-credit");
+    // Above the floor limit (20.00): the kernel asks for an ARQC, the 0200 never leaves; the
+    // TAC-default has "exceeds floor limit", so unable to go online means AAC (Z3).
+    let res = block_on(t.pay_chip(&mut r, config(), 3000, Cardholder::default())).unwrap();
+    assert_eq!(res.chip_result, "DeclinedOffline");
+    assert_eq!(
+        res.reason.as_deref(),
+        Some("unable to go online; declined by default action")
+    );
+    assert!(!res.txn.approved);
+    assert_eq!(res.host_code, None);
+    assert_eq!(res.txn.recovery, Recovery::None);
+    let records = journal(dir.path());
+    // The 0200 is journaled, then marked unsent: nothing to reverse, no advice queued.
+    assert!(matches!(records.last(), Some(Record::Unsent(s)) if *s == res.txn.stan));
+    assert_eq!(t.journal().state().recovery_count(), 0);
+}
