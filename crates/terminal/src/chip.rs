@@ -243,7 +243,16 @@ impl<D: Driver> Terminal<D> {
             },
             time: [bcd2(local.hour), bcd2(local.minute), bcd2(local.second)],
             kind: TransactionType::Purchase,
-            sequence_counter: self.journal().state().next_stan().get().to_be_bytes(),
+            // Transaction Sequence Counter (9F41, n8 BCD): the STAN the request will take.
+            sequence_counter: {
+                let n = self.journal().state().next_stan().get();
+                [
+                    bcd2(n / 1_000_000),
+                    bcd2(n / 10_000),
+                    bcd2(n / 100),
+                    bcd2(n),
+                ]
+            },
             force_online: false,
         };
         let mut kernel = Kernel::new(config, transaction, Box::new(OsRandom));
@@ -620,6 +629,7 @@ mod tests {
     #[test]
     fn bcd_helpers() {
         assert_eq!(currency_bcd("978"), [0x09, 0x78]);
+        assert_eq!(bcd2(123_456 / 100), 0x34);
         assert_eq!(bcd_digits(&[0x47, 0x61, 0x73, 0x9F]), "4761739");
         assert_eq!(bcd_digits(&[0x47, 0x61, 0xD3, 0x01, 0x2F]), "4761=3012");
     }

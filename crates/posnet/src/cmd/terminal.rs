@@ -216,7 +216,7 @@ pub fn chip_json(c: &terminal::ChipResult) -> serde_json::Value {
 
 pub fn result_json(r: &TransactionResult) -> serde_json::Value {
     json!({
-        "type": format!("{:?}", r.kind).to_lowercase(),
+        "type": r.kind.name(),
         "entry_mode": r.entry_mode.name(),
         "approved": r.approved,
         "response_code": r.response_code.as_str(),
