@@ -451,6 +451,16 @@ fn judge_tls(facts: &Facts) -> Option<Finding> {
         }
         TlsOutcome::PlainHttp => (Cause::ServiceSuspended, Sign::CaptivePortal),
         TlsOutcome::Reset => (Cause::ConnectionReset, Sign::ResetAfterAccept),
+        // The terminal's own link completed its handshake and the echo was answered: the
+        // timeout was the path's (loss, delay), which the path figures judge below.
+        TlsOutcome::TimedOut { .. }
+            if matches!(
+                facts.app.as_ref().map(|a| &a.echo),
+                Some(EchoOutcome::Answered { .. })
+            ) =>
+        {
+            return None;
+        }
         TlsOutcome::TimedOut { waited_ms } => {
             ev.detail = Some(format!("{waited_ms} ms"));
             (Cause::GatewayDown, Sign::TlsTimeout)

@@ -609,6 +609,9 @@ fn tls_failures() {
     expect(&f, Cause::TlsExpired, Layer::Tls, "expired 2020-01-01");
     let mut f = healthy();
     tls(&mut f, TlsOutcome::TimedOut { waited_ms: 3000 });
+    // (with the link's echo answered the timeout would be the path's; see path tests)
+    f.app = None;
+    f.path = None;
     expect(&f, Cause::GatewayDown, Layer::Tls, "3000 ms");
 }
 
@@ -735,6 +738,17 @@ fn path_quality_causes() {
     rtts[17] = Some(2);
     path_rtts(&mut f, &rtts);
     expect(&f, Cause::Ok, Layer::All, "p50 2 ");
+
+    // a lossy line can time the TLS check out while the link's own handshake got through:
+    // the echo was answered, so the path's loss is the verdict (lab/run packet_loss)
+    let mut f = healthy();
+    tls(&mut f, TlsOutcome::TimedOut { waited_ms: 2019 });
+    f.path.as_mut().unwrap().tcp_retransmits = Some(9);
+    expect(&f, Cause::PacketLoss, Layer::Path, "15.0%");
+    let mut f = healthy();
+    tls(&mut f, TlsOutcome::TimedOut { waited_ms: 2019 });
+    echo(&mut f, EchoOutcome::NoAnswer { waited_ms: 2000 });
+    expect(&f, Cause::GatewayDown, Layer::Tls, "2019 ms");
 
     // steady but slow
     let mut f = healthy();
