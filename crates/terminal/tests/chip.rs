@@ -184,3 +184,61 @@ fn host_unreachable_above_the_floor_limit_declines_by_default_action_and_owes_no
     assert!(matches!(records.last(), Some(Record::Unsent(s)) if *s == res.txn.stan));
     assert_eq!(t.journal().state().recovery_count(), 0);
 }
+
+/// The issuer's answer for the online-debit card, computed here from the TEST IMKs (card
+/// README: ARPC method 1 under SK-AC; script MAC algorithm 3 padding 2 under
+/// SK-SMI = CSK(MK-SMI, ARQC) over `CLA INS P1 P2 Lc || ATC || ARQC || data`): 91 with a
+/// good ARPC for `00`, and a 72 script with APPLICATION BLOCK.
+fn arpc_and_block_script(request55: &[u8]) -> Vec<u8> {
+    use emv::tlv::{Tag, find, write};
+    let keys = card::keys::KeySet::test_keys().unwrap();
+    let profile = card::profile::Profile::shipped("online-debit").unwrap();
+    let pan = paysec::Pan::new(&profile.pan).unwrap();
+    let value = |t: u32| find(request55, Tag::new(t)).unwrap().unwrap().to_vec();
+    let arqc: [u8; 8] = value(0x9F26).try_into().unwrap();
+    let atc: [u8; 2] = value(0x9F36).try_into().unwrap();
+    let un: [u8; 4] = value(0x9F37).try_into().unwrap();
+    let mk = |imk| paysec::emv::derive_icc_master_key_a(imk, &pan, Some(profile.psn)).unwrap();
+    let sk_ac = paysec::emv::derive_common_session_key(
+        &mk(&keys.imks.ac),
+        paysec::emv::ac_diversification(u16::from_be_bytes(atc), un),
+    )
+    .unwrap();
+    let arpc = paysec::emv::generate_arpc_method1(&sk_ac, &arqc, *b"00").unwrap();
+    let sk_smi = paysec::emv::derive_common_session_key(&mk(&keys.imks.smi), arqc).unwrap();
+    // APPLICATION BLOCK: CLA 84, INS 1E, no data, Lc = the 8-byte MAC.
+    let header = [0x84, 0x1E, 0x00, 0x00, 0x08];
+    let input = [&header[..], &atc, &arqc].concat();
+    let mac = paysec::emv::issuer_script_mac(&sk_smi, &input, 8).unwrap();
+    let mut script = Vec::new();
+    write(Tag::new(0x9F18), &[0, 0, 0, 1], &mut script).unwrap();
+    write(Tag::new(0x86), &[&header[..], &mac].concat(), &mut script).unwrap();
+    let mut out = Vec::new();
+    write(Tag::new(0x91), &[&arpc[..], b"00"].concat(), &mut out).unwrap();
+    write(Tag::new(0x72), &script, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn an_issuer_script_in_the_answer_blocks_the_application() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![Step::IccFrom("00", arpc_and_block_script)]);
+    let mut r = reader("online-debit");
+    let res = block_on(t.pay_chip(&mut r, config(), 1500, Cardholder::default())).unwrap();
+    assert_eq!(res.chip_result, "ApprovedOnline", "{:?}", res.reason);
+    assert!(res.arqc_verified);
+    // 9F5B: one script, result 2 (processed successfully), sequence 0, script id 00000001.
+    assert_eq!(res.script_results, "2000000001");
+    assert!(r.card().state().app_blocked);
+    // The next time the card is used, its application is blocked: nothing goes online.
+    let card = card::app::Card::new(
+        r.card().image().clone(),
+        r.card().state().clone(),
+        Box::new(card::app::os_random),
+    );
+    let mut again = InProcessReader::new(card);
+    let res = block_on(t.pay_chip(&mut again, config(), 1500, Cardholder::default())).unwrap();
+    assert!(!res.txn.approved);
+    assert_eq!(res.host_code, None);
+    assert_eq!(t.driver().mtis(), ["0200"]);
+}

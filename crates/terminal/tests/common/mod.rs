@@ -64,6 +64,8 @@ pub enum Step {
     Tamper(&'static str, usize, &'static str),
     /// Answer with this code and these bytes in field 55 (chip answers).
     Icc(&'static str, &'static [u8]),
+    /// Answer with this code and the field 55 this function makes from the request's.
+    IccFrom(&'static str, fn(&[u8]) -> Vec<u8>),
 }
 
 /// One request as the fake host received it, with the journal's records at that moment.
@@ -153,6 +155,12 @@ impl Driver for FakeHost {
             Step::Icc(code, icc) => {
                 let mut r = self.answer(&msg, code);
                 r.set_owned(55, icc).unwrap();
+                r
+            }
+            Step::IccFrom(code, make) => {
+                let mut r = self.answer(&msg, code);
+                r.set_owned(55, make(msg.get(55).unwrap_or_default()))
+                    .unwrap();
                 r
             }
             Step::Tamper(code, n, v) => {
