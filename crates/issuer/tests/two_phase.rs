@@ -92,6 +92,27 @@ fn reversal_voids_a_hold_and_a_second_reversal_is_00_again() {
 }
 
 #[test]
+fn an_original_that_arrives_after_its_reversal_moves_no_money() {
+    // Found by the crash audit: a 0420 overtook its 0200 (held on an older connection); the
+    // reversal was answered 25, then the late 0200 was approved and the money stayed.
+    let mut b = bank();
+    let sale = purchase(ALICE, 12_000, 1);
+    let mut advice = reversal(&sale, 2);
+    advice.mti = "0420";
+    let rev = b.send(&advice);
+    assert_eq!((rev.mti.as_str(), rev.code()), ("0430", "25"));
+    let late = b.send(&sale);
+    assert_eq!((late.mti.as_str(), late.code()), ("0210", "12"));
+    assert_eq!(b.available(ALICE), 100_000);
+    assert_eq!(b.merchant_net(), 0);
+    // Its retry gets the same answer, byte for byte; the card still pays later sales.
+    assert_eq!(b.send(&sale).bytes, late.bytes);
+    assert_eq!(b.send(&purchase(ALICE, 12_000, 3)).code(), "00");
+    assert_eq!(b.available(ALICE), 100_000 - 12_000);
+    b.assert_audit_clean();
+}
+
+#[test]
 fn reversal_of_a_purchase_gives_the_money_and_the_limit_back() {
     let mut b = bank();
     let sale = purchase(ALICE, 45_000, 1);

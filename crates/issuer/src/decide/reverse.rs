@@ -18,6 +18,36 @@ fn approved(reason: impl Into<String>) -> Plan {
     Plan::answer(ResponseCode::APPROVED, reason)
 }
 
+/// The answer kept for an original that its reversal overtook: the original's response MTI
+/// (0110, 0210, 0230), its identity fields and 12. `None` if it cannot be built (then no
+/// answer is kept, as before).
+fn late_original_decline(
+    spec: &iso8583::Spec,
+    req: &Financial,
+    original: &iso8583::composite::original_data::OriginalData,
+) -> Option<Vec<u8>> {
+    let mut digits = [b'0'; 4];
+    for (d, s) in digits.iter_mut().zip(original.mti.bytes()) {
+        *d = s;
+    }
+    // The third digit is the message function: 0 request, 1 response.
+    *digits.get_mut(2)? = b'1';
+    let mut m = iso8583::Message::new(iso8583::Mti::new(digits)?);
+    let fields = [
+        (3, req.processing_code.clone()),
+        (4, format!("{:012}", req.amount_minor)),
+        (7, original.transmission.clone()),
+        (11, original.stan.clone()),
+        (39, ResponseCode::INVALID_TRANSACTION.as_str().to_string()),
+        (41, req.identity.terminal.clone()),
+        (49, format!("{:03}", req.currency)),
+    ];
+    for (n, v) in fields {
+        m.set_owned(n, v).ok()?;
+    }
+    spec.pack(&m).ok()
+}
+
 /// Decides an 0400 or 0420.
 pub(crate) fn reverse<S: Storage>(
     ctx: &mut Ctx<'_, '_, S>,
@@ -42,6 +72,16 @@ pub(crate) fn reverse<S: Storage>(
         )
     };
     let Some(first) = ctx.batch.decision(&identity.key())? else {
+        // The original may still be on its way (held on an older connection) and arrive after
+        // this reversal: a decline kept under its identity is what it then gets back as its
+        // first answer, so it never moves money once its reversal was answered.
+        // (Not when this reversal carries the original's own identity: its answer is kept
+        // under that key.)
+        if identity.key() != req.identity.key()
+            && let Some(late) = late_original_decline(ctx.spec, req, original)
+        {
+            ctx.batch.decide(identity.key(), &[], |_| late)?;
+        }
         return Ok(not_found());
     };
     let answer = ctx
