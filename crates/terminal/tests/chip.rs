@@ -242,3 +242,82 @@ fn an_issuer_script_in_the_answer_blocks_the_application() {
     assert_eq!(res.host_code, None);
     assert_eq!(t.driver().mtis(), ["0200"]);
 }
+
+/// A reader that hands `change` every answer to a command starting with `prefix`.
+struct Meddling {
+    inner: InProcessReader,
+    prefix: [u8; 2],
+    seen: usize,
+    /// Which matching command (1-based) is meddled with.
+    nth: usize,
+    change: fn(&mut InProcessReader, Vec<u8>) -> Result<Vec<u8>, terminal::ReaderError>,
+}
+
+impl terminal::CardReader for Meddling {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, terminal::ReaderError> {
+        if apdu.get(..2) == Some(&self.prefix[..]) {
+            self.seen += 1;
+            if self.seen == self.nth {
+                let answer = self.inner.transmit(apdu)?;
+                return (self.change)(&mut self.inner, answer);
+            }
+        }
+        self.inner.transmit(apdu)
+    }
+
+    fn name(&self) -> &str {
+        "meddling"
+    }
+}
+
+#[test]
+fn a_card_pulled_after_the_host_approved_is_reversed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![]);
+    // Pulled just as the second GENERATE AC (80 AE, the second one) reaches it.
+    let mut r = Meddling {
+        inner: reader("online-debit"),
+        prefix: [0x80, 0xAE],
+        seen: 0,
+        nth: 2,
+        change: |inner, _| {
+            inner.pull();
+            Err(terminal::ReaderError::CardRemoved {
+                reader: "meddling".into(),
+            })
+        },
+    };
+    let res = block_on(t.pay_chip(&mut r, config(), 1500, Cardholder::default())).unwrap();
+    assert!(!res.txn.approved);
+    assert_eq!(
+        res.host_code.map(|c| c.as_str().to_string()),
+        Some("00".into())
+    );
+    assert_eq!(res.txn.recovery, Recovery::ReversalAcknowledged);
+    assert_eq!(t.driver().mtis(), ["0200", "0400"]);
+    assert!(res.reason.unwrap().contains("card removed"));
+}
+
+#[test]
+fn a_broken_card_answer_ends_in_a_decline_with_the_step_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![]);
+    // GET PROCESSING OPTIONS (80 A8) answered with a TLV whose length runs past the end.
+    let mut r = Meddling {
+        inner: reader("online-debit"),
+        prefix: [0x80, 0xA8],
+        seen: 0,
+        nth: 1,
+        change: |_, _| Ok(vec![0x77, 0x20, 0x82, 0x02, 0x90, 0x00]),
+    };
+    let res = block_on(t.pay_chip(&mut r, config(), 1500, Cardholder::default())).unwrap();
+    assert!(!res.txn.approved);
+    assert_eq!(res.chip_result, "Terminated");
+    assert_eq!(
+        res.reason.as_deref(),
+        Some(
+            "GET PROCESSING OPTIONS: malformed card answer: at byte 1: length runs past the end (needs 32 bytes, 2 left)"
+        )
+    );
+    assert!(t.driver().seen.is_empty(), "nothing goes online");
+}
