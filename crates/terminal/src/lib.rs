@@ -2,7 +2,8 @@
 //! `docs/protocol.md` lists it, checks and reads the answers, and runs each transaction against
 //! a [`Driver`] (the adapter's link, clock and timer). Beside it, the one piece that touches
 //! files: the [`journal`], which makes the terminal own the recovery of its requests across
-//! crashes and restarts.
+//! crashes and restarts. Chip cards: [`chip`] drives the EMV kernel (`emv::kernel`) against a
+//! [`reader::CardReader`] — the in-process virtual card, or PC/SC with the `pcsc` feature.
 
 #![cfg_attr(
     not(test),
