@@ -11,6 +11,9 @@ pub enum Flow {
     Financial,
     /// 0220: completion advice of a pre-authorization.
     Completion,
+    /// 0220 without field 90 but with chip data (55): the advice of a purchase the card
+    /// approved offline (a TC under the floor limit), uploaded from the terminal's queue.
+    OfflineAdvice,
     /// 0400: reversal, sent by the terminal that owns the original.
     Reversal,
     /// 0500: settlement, the terminal's batch totals; answered by the gateway.
@@ -22,6 +25,7 @@ pub enum Flow {
 /// 0100 and 0200 (the PAN comes in 2 with 14, or in 35: checked apart).
 const AUTH_OR_FINANCIAL: &[usize] = &[3, 4, 7, 11, 12, 13, 22, 25, 37, 41, 42, 49];
 const COMPLETION: &[usize] = &[2, 3, 4, 7, 11, 12, 13, 22, 25, 37, 38, 41, 42, 49, 90];
+const OFFLINE_ADVICE: &[usize] = &[3, 4, 7, 11, 12, 13, 22, 25, 37, 41, 42, 49, 55];
 const REVERSAL: &[usize] = &[2, 3, 4, 7, 11, 12, 13, 22, 25, 37, 41, 42, 49, 90];
 const SETTLEMENT: &[usize] = &[3, 7, 11, 12, 13, 41, 42, 49, 74, 76, 86, 88];
 const NETWORK: &[usize] = &[7, 11, 41, 70];
@@ -44,11 +48,21 @@ impl Flow {
         })
     }
 
+    /// The flow of a terminal request: as [`Flow::of`], with a 0220 that names no original
+    /// (90) but carries chip data (55) taken for an offline advice.
+    pub fn classify(msg: &Message<'_>) -> Option<Flow> {
+        match Flow::of(msg.mti())? {
+            Flow::Completion if !msg.has(90) && msg.has(55) => Some(Flow::OfflineAdvice),
+            other => Some(other),
+        }
+    }
+
     /// Mandatory fields of the request.
     pub fn mandatory(self) -> &'static [usize] {
         match self {
             Flow::Authorization | Flow::Financial => AUTH_OR_FINANCIAL,
             Flow::Completion => COMPLETION,
+            Flow::OfflineAdvice => OFFLINE_ADVICE,
             Flow::Reversal => REVERSAL,
             Flow::Settlement => SETTLEMENT,
             Flow::Network => NETWORK,

@@ -109,7 +109,7 @@ pub(crate) fn log(out: &mut Vec<Action>, level: Level, text: impl Into<String>) 
 /// original's).
 fn processing_codes(flow: Flow) -> Option<&'static [&'static str]> {
     match flow {
-        Flow::Authorization | Flow::Completion => Some(&["000000"]),
+        Flow::Authorization | Flow::Completion | Flow::OfflineAdvice => Some(&["000000"]),
         Flow::Financial => Some(&["000000", "200000", "310000"]),
         Flow::Settlement => Some(&["920000"]),
         Flow::Reversal | Flow::Network => None,
@@ -237,7 +237,7 @@ impl Gateway {
         now_ms: UnixMs,
     ) -> Vec<Action> {
         let mut out = Vec::new();
-        let flow = Flow::of(msg.mti());
+        let flow = Flow::classify(msg);
         let result = match flow {
             None => Err(refuse(
                 ResponseCode::FORMAT_ERROR,
@@ -330,6 +330,14 @@ impl Gateway {
             return Err(refuse(
                 ResponseCode::FORMAT_ERROR,
                 "no card data: field 35 (swiped) or fields 2 and 14 (keyed) are required",
+            ));
+        }
+        // An offline advice names its card by PAN; the card itself checked its dates and
+        // signed the amount (the TC in 55).
+        if flow == Flow::OfflineAdvice && !(msg.has(2) || msg.has(35)) {
+            return Err(refuse(
+                ResponseCode::FORMAT_ERROR,
+                "no card data: an offline advice needs field 2 or 35",
             ));
         }
         let terminal_id = msg.text(41).unwrap_or_default();
@@ -513,7 +521,7 @@ impl Gateway {
             .to_string();
         let limits = self.config.limits;
         let counts_in_batch = match flow {
-            Flow::Completion => true,
+            Flow::Completion | Flow::OfflineAdvice => true,
             Flow::Financial => !msg.text(3).is_some_and(|p| p.starts_with("31")),
             _ => false,
         };

@@ -301,7 +301,7 @@ impl Gateway {
         let side = match (p.flow, request.text(3)) {
             (Flow::Financial, Some(c)) if c.starts_with("00") => Some(Side::Debit),
             (Flow::Financial, Some(c)) if c.starts_with("20") => Some(Side::Credit),
-            (Flow::Completion, _) => Some(Side::Debit),
+            (Flow::Completion | Flow::OfflineAdvice, _) => Some(Side::Debit),
             _ => None,
         };
         if let Some(side) = side {

@@ -184,3 +184,30 @@ fn response_without_a_readable_39_is_96_and_reversed() {
     assert_eq!(sent[0].1.mti().as_str(), "0420");
     assert_eq!(gw.advices_len(), 1);
 }
+
+#[test]
+fn an_offline_advice_is_forwarded_and_counted_a_completion_without_90_is_30() {
+    let mut gw = gateway();
+    // A chip purchase the card approved offline: 0220 with 55, no 90, no 38.
+    let mut advice = purchase("000031", PAN_B);
+    advice.set_mti(Mti::parse("0220").unwrap());
+    // Named by PAN alone, as the terminal's queue keeps it.
+    advice.remove(35);
+    advice.set_owned(2, PAN_B).unwrap();
+    advice.set_owned(22, "051").unwrap();
+    advice.set_owned(55, [0x9F, 0x27, 0x01, 0x40]).unwrap();
+    let acts = gw.on_terminal_request(C1, Some(TERM1), &wire(&advice), T0);
+    let fwd = issuer_msgs(&acts)[0].1.clone();
+    assert_eq!(fwd.mti().as_str(), "0220");
+    assert_eq!(fwd.get(55), Some(&[0x9F, 0x27, 0x01, 0x40][..]));
+    let acts = gw.on_issuer_message("issuer-b", &issuer_answer(&fwd, "00", None), T0);
+    assert_eq!(code(&acts), "00");
+    let totals = gw.batch_totals(TERM1, "978");
+    assert_eq!((totals.debits_count, totals.debits_amount_minor), (1, 1250));
+    // Without chip data it is a completion, and a completion names its original.
+    let mut bare = purchase("000032", PAN_B);
+    bare.set_mti(Mti::parse("0220").unwrap());
+    let acts = gw.on_terminal_request(C1, Some(TERM1), &wire(&bare), T0);
+    assert_eq!(code(&acts), "30");
+    assert!(issuer_msgs(&acts).is_empty());
+}

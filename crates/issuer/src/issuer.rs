@@ -429,11 +429,16 @@ impl Issuer {
             match req.class {
                 Class::Authorization => decide::authorize(&mut ctx, req)?,
                 Class::Completion => decide::complete(&mut ctx, req)?,
+                // The card approved it offline and the cryptogram is its own: posted as the
+                // purchase it was (the TC was checked above).
+                Class::OfflineAdvice => decide::authorize(&mut ctx, &req.as_offline_purchase())?,
                 Class::Reversal => decide::reverse(&mut ctx, req)?,
                 Class::Settlement => decide::settle(&mut ctx, req)?,
             }
         };
-        let answer = self.execute(batch, msg, key, plan, chip.as_ref())?;
+        // An advice's answer goes to a terminal whose card is gone: no ARPC.
+        let arpc_for = chip.as_ref().filter(|_| req.class == Class::Authorization);
+        let answer = self.execute(batch, msg, key, plan, arpc_for)?;
         if let Some((stan_key, content)) = index {
             let mut entry = content.to_vec();
             entry.extend_from_slice(&key);
@@ -449,7 +454,7 @@ impl Issuer {
         msg: &Message<'_>,
         req: &Financial,
     ) -> Result<Option<ChipAuth>, Box<Plan>> {
-        let (Class::Authorization, Some(field55), Some(card)) =
+        let (Class::Authorization | Class::OfflineAdvice, Some(field55), Some(card)) =
             (req.class, msg.get(55), req.card.as_ref())
         else {
             return Ok(None);
@@ -463,6 +468,12 @@ impl Issuer {
                 "chip data, but no HSM ([security]) to verify its ARQC",
             )));
         };
+        if req.class == Class::OfflineAdvice && !chip.is_tc() {
+            return Err(Box::new(Plan::answer(
+                ResponseCode::DO_NOT_HONOUR,
+                format!("card {masked}: an offline advice must carry a TC (9F27)"),
+            )));
+        }
         // The cryptogram covers 9F02/5F2A, not fields 4/49: they must say the same.
         if !chip.signed(req.amount_minor, req.currency) {
             return Err(Box::new(Plan::answer(

@@ -12,6 +12,7 @@ use crate::security::{PinBlock, parse_zone_control};
 /// Fields a request must carry at the issuer (docs/protocol.md, "Messages and the fields each
 /// carries"; field 32 is set by the gateway before the issuer sees the message).
 const AUTH_FIELDS: &[usize] = &[3, 4, 7, 11, 12, 13, 22, 25, 32, 37, 41, 42, 49];
+const OFFLINE_ADVICE_FIELDS: &[usize] = &[3, 4, 7, 11, 12, 13, 22, 25, 32, 37, 41, 42, 49, 55];
 const COMPLETION_FIELDS: &[usize] = &[2, 3, 4, 7, 11, 12, 13, 22, 25, 32, 37, 38, 41, 42, 49, 90];
 const REVERSAL_FIELDS: &[usize] = &[2, 3, 4, 7, 11, 12, 13, 22, 25, 32, 37, 41, 42, 49, 90];
 const SETTLEMENT_FIELDS: &[usize] = &[3, 7, 11, 12, 13, 32, 41, 42, 49, 74, 76, 86, 88];
@@ -38,6 +39,8 @@ pub(crate) enum Class {
     Authorization,
     /// 0220 completion advice.
     Completion,
+    /// 0220 advice of a chip purchase the card approved offline (no field 90; a TC in 55).
+    OfflineAdvice,
     /// 0400 reversal or 0420 reversal advice.
     Reversal,
     /// 0500 settlement totals.
@@ -95,6 +98,16 @@ pub(crate) struct Financial {
     pub pin: Option<PinBlock>,
 }
 
+impl Financial {
+    /// An offline advice as the purchase the card approved (0200, for the purchase rules).
+    pub(crate) fn as_offline_purchase(&self) -> Financial {
+        let mut purchase = self.clone();
+        purchase.mti = iso8583::Mti::new(*b"0200").unwrap_or(self.mti);
+        purchase.class = Class::Authorization;
+        purchase
+    }
+}
+
 /// A request, read.
 #[derive(Clone, Debug)]
 pub(crate) enum Parsed {
@@ -144,7 +157,7 @@ fn card_input(msg: &Message<'_>, class: Class) -> Result<CardInput, Reject> {
     {
         return Err(format_error("field 2 is not a PAN of 12 to 19 digits"));
     }
-    if class != Class::Authorization {
+    if !matches!(class, Class::Authorization | Class::OfflineAdvice) {
         return Ok(CardInput {
             pan: field2.unwrap_or_default().to_owned(),
             expiry: None,
@@ -207,6 +220,7 @@ pub(crate) fn parse(msg: &Message<'_>) -> Result<Parsed, Reject> {
     let mti = msg.mti();
     let (class, fields) = match mti.as_str() {
         "0100" | "0200" => (Class::Authorization, AUTH_FIELDS),
+        "0220" if !msg.has(90) && msg.has(55) => (Class::OfflineAdvice, OFFLINE_ADVICE_FIELDS),
         "0220" => (Class::Completion, COMPLETION_FIELDS),
         "0400" | "0420" => (Class::Reversal, REVERSAL_FIELDS),
         "0500" => (Class::Settlement, SETTLEMENT_FIELDS),

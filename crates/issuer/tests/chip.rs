@@ -195,3 +195,46 @@ fn unreadable_chip_data_is_30_and_no_imk_is_96() {
     let answer = b.answer(&purchase(ALICE, 100, 3).set_bytes(55, &f55));
     assert_eq!(answer_of(answer.response.as_ref().unwrap()).0, "96");
 }
+
+/// An offline advice (0220, no 90) of a chip purchase: field 55 with a TC.
+fn offline_advice(pan: &str, amount: u64, stan: u32, atc: u16, key: &SecretKey) -> Req {
+    let mut f55 = field55(pan, amount, atc, 0x12, key);
+    // The card answered a TC: 9F27 = 40.
+    let at = f55
+        .windows(3)
+        .position(|w| w == [0x9F, 0x27, 0x01])
+        .unwrap();
+    f55[at + 3] = 0x40;
+    let mut req = purchase(pan, amount, stan).set_bytes(55, &f55);
+    req.mti = "0220";
+    req.set(22, "051")
+}
+
+#[test]
+fn an_offline_advice_with_the_cards_tc_is_posted_once() {
+    let site = site_with_imk();
+    let mut b = site.bank();
+    let advice = offline_advice(ALICE, 1_500, 1, 30, &imk());
+    let first = b.answer(&advice);
+    let (code, t91) = answer_of(first.response.as_ref().unwrap());
+    assert_eq!(code, "00", "{}", first.reason);
+    assert!(t91.is_none(), "no ARPC: the card is gone");
+    assert_eq!(b.available(ALICE), 100_000 - 1_500);
+    // The terminal uploads again after a lost answer: the first answer, nothing posted twice.
+    assert_eq!(b.answer(&advice).response, first.response);
+    assert_eq!(b.available(ALICE), 100_000 - 1_500);
+    // A TC that is not the card's, or an ARQC offered as an offline approval: 05.
+    let forged = offline_advice(ALICE, 1_500, 2, 31, &SecretKey::tdes(&[0x42; 16]).unwrap());
+    assert_eq!(
+        answer_of(b.answer(&forged).response.as_ref().unwrap()).0,
+        "05"
+    );
+    let arqc = purchase(ALICE, 1_500, 3).set_bytes(55, &field55(ALICE, 1_500, 32, 0x12, &imk()));
+    let mut arqc = arqc;
+    arqc.mti = "0220";
+    let answer = b.answer(&arqc.set(22, "051"));
+    assert_eq!(answer_of(answer.response.as_ref().unwrap()).0, "05");
+    assert!(answer.reason.contains("TC"), "{}", answer.reason);
+    assert_eq!(b.available(ALICE), 100_000 - 1_500);
+    b.assert_audit_clean();
+}

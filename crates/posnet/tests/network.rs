@@ -159,7 +159,7 @@ fn demo_day_comes_out_as_scripted() {
             ("balance", "00"),
             ("purchase", "00"),
             ("offline-advice", "00"),
-            ("offline-advice", "30"),
+            ("offline-advice", "00"),
             ("purchase", "05"),
             ("offline-advice", "00"),
             ("purchase", "00"),

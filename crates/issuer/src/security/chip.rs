@@ -36,6 +36,8 @@ pub struct ChipAuth {
     padding: CryptogramPadding,
     /// The cryptogram's input data.
     data: Vec<u8>,
+    /// 9F27, the cryptogram information data: which cryptogram 9F26 is.
+    cid: u8,
     /// 9F02 and 5F2A: the amount and currency the card signed.
     amount_minor: u64,
     currency: u16,
@@ -114,6 +116,9 @@ pub fn chip_auth(field55: &[u8], pan: &str) -> Result<ChipAuth, String> {
         padding,
         data,
         amount_minor,
+        cid: value(&nodes, 0x9F27)
+            .and_then(|v| v.first().copied())
+            .unwrap_or(0x80),
         currency: u16::try_from(currency_code).map_err(|_| "field 55: 5F2A out of range")?,
     })
 }
@@ -127,6 +132,11 @@ fn bcd(bytes: &[u8]) -> Option<u64> {
 }
 
 impl ChipAuth {
+    /// Whether the cryptogram is a TC (the card approved offline), by 9F27 bits 8–7 = 01.
+    pub fn is_tc(&self) -> bool {
+        self.cid & 0xC0 == 0x40
+    }
+
     /// Whether the card signed this amount (minor units) and ISO 4217 currency.
     pub fn signed(&self, amount_minor: u64, currency: u16) -> bool {
         self.amount_minor == amount_minor && self.currency == currency

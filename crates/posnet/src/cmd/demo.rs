@@ -403,11 +403,10 @@ async fn chip_day(t: &mut Terminal<LinkDriver>, rows: &mut Vec<Row>) -> Result<(
         amount_minor: c.txn.amount_minor,
         response_code: answer.map_or("--".into(), |a| a.as_str().to_string()),
         approved: answer.is_some_and(|a| a.is_approved()),
-        // Not yet accepted upstream: the gateway asks every 0220 for 38 and 90 (a
-        // completion's), so an offline advice is refused 30 and not posted (left open).
-        expected: "30",
+        // The issuer checks the TC and posts the purchase the card approved.
+        expected: "00",
         detail: format!(
-            "advices answered {}, pending {}; gateway refuses 0220 without 38/90 (offline advices not posted yet)",
+            "advices answered {}, pending {}; TC verified and posted by the issuer",
             up.advices_answered, up.advices_pending
         ),
         checked: true,
