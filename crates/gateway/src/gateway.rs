@@ -594,34 +594,31 @@ impl Gateway {
             forwarded.remove(n);
         }
         let ksn = msg.text(62).map(str::to_string);
-        if let Some(security) = &self.security {
-            let zone = link.zone.ok_or_else(|| {
-                refuse(
+        match (&self.security, msg.has(52) || msg.has(110)) {
+            (_, false) => {}
+            // Never forwarded untranslated, never dropped: a PIN the issuer does not see
+            // would let the payment through without it.
+            (None, true) => {
+                return Err(refuse(
                     ResponseCode::SYSTEM_MALFUNCTION,
-                    format!("no zone PIN key for issuer link {link_name:?}"),
-                )
-            });
-            let zone_name = zone
-                .as_ref()
-                .ok()
-                .map(|g| (zone_key_name(&link_name, *g), *g));
-            match (msg.has(52) || msg.has(110), zone_name) {
-                (false, _) => {}
-                (true, None) => {
-                    return Err(zone.err().unwrap_or_else(|| {
-                        refuse(ResponseCode::SYSTEM_MALFUNCTION, "no zone PIN key")
-                    }));
-                }
-                (true, Some((name, generation))) => {
-                    let block = security
-                        .translate_pin(msg, &name)
-                        .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e))?;
-                    if let Some(block) = block {
-                        forwarded
-                            .set_owned(52, block)
-                            .and_then(|()| forwarded.set_owned(53, security_control(generation)))
-                            .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e.to_string()))?;
-                    }
+                    "a PIN block, but this gateway has no HSM ([security]) to translate it",
+                ));
+            }
+            (Some(security), true) => {
+                let generation = link.zone.ok_or_else(|| {
+                    refuse(
+                        ResponseCode::SYSTEM_MALFUNCTION,
+                        format!("no zone PIN key for issuer link {link_name:?}"),
+                    )
+                })?;
+                let block = security
+                    .translate_pin(msg, &zone_key_name(&link_name, generation))
+                    .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e))?;
+                if let Some(block) = block {
+                    forwarded
+                        .set_owned(52, block)
+                        .and_then(|()| forwarded.set_owned(53, security_control(generation)))
+                        .map_err(|e| refuse(ResponseCode::SYSTEM_MALFUNCTION, e.to_string()))?;
                 }
             }
         }

@@ -246,3 +246,14 @@ fn maintenance_answers_everything_90_and_forwards_nothing() {
     let acts = gw.on_terminal_request(C1, Some(TERM2), &wire(&purchase("000032", PAN_B)), T0);
     assert_eq!(code(&acts), "58");
 }
+
+#[test]
+fn a_pin_block_without_an_hsm_is_96_never_dropped() {
+    let mut gw = gateway();
+    let mut m = purchase("000040", PAN_B);
+    m.set_owned(52, [0x11u8; 8]).unwrap();
+    let acts = gw.on_terminal_request(C1, Some(TERM1), &wire(&m), T0);
+    assert_eq!(code(&acts), "96");
+    assert!(issuer_msgs(&acts).is_empty());
+    warned(&acts, "no HSM");
+}
