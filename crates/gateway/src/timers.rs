@@ -85,6 +85,11 @@ impl Gateway {
         state.up = true;
         state.last_activity_ms = now_ms;
         log(&mut out, Level::Info, format!("issuer link {link:?} is up"));
+        // The backoff was for a link that did not answer; one that is back gets its owed
+        // reversal advices now, not minutes later (the issuer holds the money meanwhile).
+        for a in self.advices.iter_mut().filter(|a| a.link == link) {
+            a.next_attempt_ms = a.next_attempt_ms.min(now_ms);
+        }
         self.send_network(link, "001", now_ms, &mut out);
         self.send_due_advices(now_ms, &mut out);
         self.seal_answers(&mut out);

@@ -316,3 +316,23 @@ fn link_down_answers_91_and_holds_the_advice_until_up() {
         .collect();
     assert_eq!(mtis, ["0800", "0420"]);
 }
+
+#[test]
+fn a_link_that_comes_back_gets_its_owed_advices_at_once() {
+    let mut gw = gateway();
+    forwarded(&mut gw, "000001");
+    let first = gw.on_tick(T0 + 5000);
+    assert_eq!(issuer_msgs(&first).len(), 1, "the 0420, first attempt");
+    // The link drops before the 0430: the next attempt would be due after the backoff.
+    gw.on_link_down("issuer-b", T0 + 5100);
+    let up = gw.on_link_up("issuer-b", T0 + 5200);
+    let mtis: Vec<String> = issuer_msgs(&up)
+        .iter()
+        .map(|(_, m)| m.mti().to_string())
+        .collect();
+    assert_eq!(
+        mtis,
+        ["0800", "0420"],
+        "resent on reconnect, not after the backoff"
+    );
+}
