@@ -13,23 +13,15 @@ use paysec::mac::iso9797::{Padding, mac_algorithm_3};
 use paysec::pinblock::{self, PinBlockFormat};
 use paysec::rng::Replay;
 use paysec::{KeyAlgorithm, Pan, Pin, SecretKey};
-use subtle_free::ct_eq;
 
 use crate::api::Direction;
 use crate::error::HsmError;
-use crate::soft::SoftHsm;
+use crate::soft::{SoftHsm, ct_eq};
 use crate::store;
 use crate::usage;
 
 /// The MAC length on the wire (ISO 8583 field 64/128 is `b 8`).
 pub const PINPAD_MAC_LEN: usize = 8;
-
-mod subtle_free {
-    /// Compares two MACs without an early exit, so timing does not tell how much matched.
-    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
-}
 
 impl SoftHsm {
     /// The PIN block of `pin` for the transaction of `ksn`, under the PIN key the initial key

@@ -306,7 +306,8 @@ fn compute_mac(
     })
 }
 
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares two MACs without an early exit, so timing does not tell how much matched.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

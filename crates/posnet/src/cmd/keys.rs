@@ -15,6 +15,8 @@ use paysec::SecretKey;
 use paysec::dukpt::aes as aes_dukpt;
 use paysec::tr31::{Exportability, KeyUsage};
 
+use issuer::security::random_tdes_key;
+
 use crate::cmd::setup::{CARDS, Layout};
 
 /// The gateway's HSM, relative to the data folder.
@@ -90,11 +92,6 @@ pub fn pvv_of(name: &str) -> Option<String> {
     PVVS.get().and_then(|m| m.get(name).cloned())
 }
 
-fn random_tdes() -> Result<SecretKey> {
-    let bytes = hsm::os_random(16).context("random key")?;
-    Ok(SecretKey::tdes(&bytes)?.with_odd_parity())
-}
-
 fn import(hsm: &mut SoftHsm, name: &str, usage: KeyUsage, key: &SecretKey) -> Result<()> {
     hsm.import_key(name, &KeyAttributes::for_usage(usage), key)
         .with_context(|| format!("importing {name}"))?;
@@ -136,13 +133,13 @@ pub fn ensure(layout: &Layout, terminal_ids: &[String]) -> Result<()> {
     std::fs::create_dir_all(layout.dir.join("keys")).context("creating keys/")?;
     if !gateway_dir.join(hsm::MASTER_KEY_FILE).exists() {
         let bdk = SecretKey::aes(&hsm::os_random(16).context("random BDK")?)?;
-        let zmk = random_tdes()?;
-        let zpk0 = random_tdes()?;
-        let pvk = random_tdes()?;
+        let zmk = random_tdes_key()?;
+        let zpk0 = random_tdes_key()?;
+        let pvk = random_tdes_key()?;
         let mut gw = SoftHsm::init(&gateway_dir)
             .with_context(|| format!("creating {}", gateway_dir.display()))?;
         import(&mut gw, BDK, KeyUsage::Bdk, &bdk)?;
-        import(&mut gw, BDK_TDES, KeyUsage::Bdk, &random_tdes()?)?;
+        import(&mut gw, BDK_TDES, KeyUsage::Bdk, &random_tdes_key()?)?;
         let mut zmk_attrs = KeyAttributes::for_usage(KeyUsage::KeyEncryption);
         zmk_attrs.exportability = Exportability::NonExportable;
         gw.import_key(&zmk_name(ISSUER_LINK), &zmk_attrs, &zmk)
