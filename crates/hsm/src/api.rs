@@ -151,6 +151,23 @@ pub struct CardKeyRef<'a> {
     pub session: SessionKeyDerivation,
 }
 
+/// A card's secure-messaging integrity key for issuer scripts (EMV Book 2 9.2 and A1.3):
+/// `SK-SMI = CSK(MK-SMI, ARQC)`, MK-SMI derived from the IMK-SMI like the AC master key. The
+/// ARQC binds the script to the one transaction the card is in.
+#[derive(Clone, Copy, Debug)]
+pub struct ScriptKeyRef<'a> {
+    /// Name of the IMK-SMI (usage E2).
+    pub imk: &'a str,
+    /// The card's PAN.
+    pub pan: &'a Pan,
+    /// PAN sequence number (tag 5F34), if the card has one.
+    pub psn: Option<u8>,
+    /// ICC master key derivation.
+    pub option: IccMasterKeyOption,
+    /// The ARQC of the transaction the script answers.
+    pub arqc: [u8; 8],
+}
+
 /// ARPC (authorisation response cryptogram) methods of EMV Book 2 8.2.
 #[derive(Clone, Copy, Debug)]
 pub enum ArpcMethod<'a> {
@@ -278,6 +295,15 @@ pub trait Hsm {
         card: &CardKeyRef<'_>,
         arqc: &[u8; 8],
         method: &ArpcMethod<'_>,
+    ) -> Result<Vec<u8>, HsmError>;
+
+    /// The MAC of an issuer script command (ISO 9797-1 algorithm 3, padding method 2) of
+    /// `mac_len_bytes` (4 to 8) under the card's SK-SMI; `data` is what the card MACs.
+    fn generate_script_mac(
+        &self,
+        key: &ScriptKeyRef<'_>,
+        data: &[u8],
+        mac_len_bytes: usize,
     ) -> Result<Vec<u8>, HsmError>;
 
     /// Generates a MAC of `mac_len_bytes` (4 up to the cipher block).

@@ -33,7 +33,7 @@ pub mod usage;
 pub use api::{
     AesWorkingKey, ArpcMethod, CardKeyRef, CheckValue, Direction, DukptRef, Hsm,
     IccMasterKeyOption, KeyInfo, MacAlgorithm, MacKeyRef, PinBlockRef, PinKeyRef, PinZoneRef,
-    SessionKeyDerivation,
+    ScriptKeyRef, SessionKeyDerivation,
 };
 pub use error::HsmError;
 pub use files::{MASTER_KEY_FILE, STORE_FILE};

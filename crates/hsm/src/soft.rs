@@ -21,7 +21,7 @@ use paysec::{KeyAlgorithm, Pan, Pin, SecretKey};
 use crate::api::{
     AesWorkingKey, ArpcMethod, CardKeyRef, CheckValue, Direction, DukptRef, Hsm,
     IccMasterKeyOption, KeyInfo, MacAlgorithm, MacKeyRef, PinBlockRef, PinKeyRef, PinZoneRef,
-    SessionKeyDerivation,
+    ScriptKeyRef, SessionKeyDerivation,
 };
 use crate::error::HsmError;
 use crate::files::{self, Layout};
@@ -547,6 +547,21 @@ impl Hsm for SoftHsm {
                 proprietary_auth_data,
             } => emv::generate_arpc_method2(&sk, arqc, *csu, proprietary_auth_data)?.to_vec(),
         })
+    }
+
+    fn generate_script_mac(
+        &self,
+        key: &ScriptKeyRef<'_>,
+        data: &[u8],
+        mac_len_bytes: usize,
+    ) -> Result<Vec<u8>, HsmError> {
+        let imk = self.usable(key.imk, &usage::EMV_SMI)?;
+        let mk = match key.option {
+            IccMasterKeyOption::A => emv::derive_icc_master_key_a(imk, key.pan, key.psn)?,
+            IccMasterKeyOption::B => emv::derive_icc_master_key_b(imk, key.pan, key.psn)?,
+        };
+        let sk = emv::derive_common_session_key(&mk, key.arqc)?;
+        Ok(emv::issuer_script_mac(&sk, data, mac_len_bytes)?)
     }
 
     fn generate_mac(

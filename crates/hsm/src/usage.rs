@@ -225,6 +225,13 @@ pub(crate) const EMV_AC: Rule = Rule {
     modes: DERIVE,
     modes_text: DERIVE_TEXT,
 };
+pub(crate) const EMV_SMI: Rule = Rule {
+    command: "issuer script MAC generation",
+    usages: &[KeyUsage::EmvMkSmi],
+    usages_text: "E2",
+    modes: DERIVE,
+    modes_text: DERIVE_TEXT,
+};
 pub(crate) const TR31_UNWRAP: Rule = Rule {
     command: "TR-31 import",
     usages: &[KeyUsage::Kbpk, KeyUsage::KeyEncryption],

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use hsm::{
     ArpcMethod, CardKeyRef, Direction, DukptRef, Hsm, HsmError, IccMasterKeyOption, KeyAttributes,
-    MacAlgorithm, MacKeyRef, PinBlockRef, PinKeyRef, PinZoneRef, SessionKeyDerivation, SoftHsm,
+    MacAlgorithm, MacKeyRef, PinBlockRef, PinKeyRef, PinZoneRef, ScriptKeyRef,
+    SessionKeyDerivation, SoftHsm,
 };
 use paysec::dukpt::tdes;
 use paysec::emv::{self, CryptogramPadding};
@@ -75,6 +76,7 @@ fn loaded(dir: &Path) -> SoftHsm {
     );
     import(&mut hsm, "cvk", KeyUsage::Cvk, &tdes_key(TEST_KEY));
     import(&mut hsm, "imk", KeyUsage::EmvMkAc, &tdes_key(TEST_KEY));
+    import(&mut hsm, "imk-smi", KeyUsage::EmvMkSmi, &tdes_key(TEST_KEY));
     import(&mut hsm, "mac.alg1", KeyUsage::MacAlg1, &tdes_key(TEST_KEY));
     import(
         &mut hsm,
@@ -137,7 +139,7 @@ fn keys_survive_reopening_with_their_check_values() {
     let hsm = SoftHsm::open(dir.path()).unwrap();
     let after = hsm.list_keys();
     assert_eq!(before, after);
-    assert_eq!(after.len(), 12);
+    assert_eq!(after.len(), 13);
     // psec docs: KCV of 0123456789ABCDEFFEDCBA9876543210 starts 08D7 (full: 08D7B4).
     let cvk = hsm.key_info("cvk").unwrap();
     assert_eq!(cvk.kcv.as_ref().unwrap().hex, "08D7B4");
@@ -221,7 +223,7 @@ fn a_tampered_store_is_refused() {
         Err(HsmError::StoreTampered)
     ));
     fs::write(&path, &good).unwrap();
-    assert_eq!(SoftHsm::open(dir.path()).unwrap().list_keys().len(), 12);
+    assert_eq!(SoftHsm::open(dir.path()).unwrap().list_keys().len(), 13);
 }
 
 #[test]
@@ -535,6 +537,43 @@ fn verifies_arqc_and_makes_arpc() {
         hsm.verify_arqc(&card_b, &data, CryptogramPadding::Method1, &arqc_b)
             .unwrap()
     );
+}
+
+/// The script MAC is algorithm 3 under `CSK(MK-SMI, ARQC)`, MK-SMI from the IMK-SMI as the
+/// pyemv-documented ICC MK above (same IMK, PAN and PSN), and only an E2 key may make it.
+#[test]
+fn makes_issuer_script_macs() {
+    let dir = tempfile::tempdir().unwrap();
+    let hsm = loaded(dir.path());
+    let pan = Pan::new("12345678901234567").unwrap();
+    let mk = tdes_key("73AD54688CEF2934B0979857E3C719F1");
+    let arqc = h("8A3B1C2D4E5F6071");
+    let arqc: [u8; 8] = arqc.try_into().unwrap();
+    let key = ScriptKeyRef {
+        imk: "imk-smi",
+        pan: &pan,
+        psn: Some(1),
+        option: IccMasterKeyOption::A,
+        arqc,
+    };
+    // APPLICATION BLOCK header with Lc 8, ATC 001C, the ARQC.
+    let data = h("841E000008001C8A3B1C2D4E5F6071");
+    let sk = emv::derive_common_session_key(&mk, arqc).unwrap();
+    let expected = emv::issuer_script_mac(&sk, &data, 8).unwrap();
+    assert_eq!(hsm.generate_script_mac(&key, &data, 8).unwrap(), expected);
+    assert_eq!(
+        hsm.generate_script_mac(&key, &data, 4).unwrap(),
+        expected[..4]
+    );
+    let other = ScriptKeyRef {
+        arqc: [0; 8],
+        ..key
+    };
+    assert_ne!(hsm.generate_script_mac(&other, &data, 8).unwrap(), expected);
+    assert!(matches!(
+        hsm.generate_script_mac(&ScriptKeyRef { imk: "imk", ..key }, &data, 8),
+        Err(HsmError::WrongUsage { .. })
+    ));
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::pan::Pan;
+use crate::security::{IssuerScript, ScriptCommand, ScriptTemplate};
 use crate::time::Expiry;
 
 /// Most cards a config may list (everything is bounded).
@@ -204,6 +205,8 @@ pub struct CardConfig {
     pub kinds: Vec<TxnKind>,
     /// How its PIN is verified; `None`: the card has no PIN (field 52 is answered 57).
     pub pin: Option<PinCheck>,
+    /// The issuer script its online chip authorisations carry, if any.
+    pub script: Option<IssuerScript>,
 }
 
 impl CardConfig {
@@ -318,6 +321,10 @@ struct RawCard {
     pvki: Option<u8>,
     #[serde(default)]
     pin_offset: Option<String>,
+    #[serde(default)]
+    script: Option<ScriptCommand>,
+    #[serde(default)]
+    script_template: Option<u8>,
 }
 
 #[derive(Deserialize)]
@@ -531,6 +538,39 @@ fn digits(text: &str, len: std::ops::RangeInclusive<usize>) -> bool {
 }
 
 impl RawCard {
+    fn script(&self, i: usize, has_security: bool) -> Result<Option<IssuerScript>, ConfigError> {
+        let key = |field: &str| format!("card[{i}].{field}");
+        let Some(command) = self.script else {
+            return match self.script_template {
+                Some(_) => Err(invalid(
+                    key("script_template"),
+                    "a script_template needs a script beside it",
+                )),
+                None => Ok(None),
+            };
+        };
+        // Template 72 by default: the script runs after the card's final decision.
+        let template = ScriptTemplate::from_tag(match self.script_template {
+            None => 0x72,
+            Some(71) => 0x71,
+            Some(72) => 0x72,
+            Some(_) => 0,
+        })
+        .ok_or_else(|| {
+            invalid(
+                key("script_template"),
+                "must be 71 (before the final GENERATE AC) or 72 (after it)",
+            )
+        })?;
+        if !has_security {
+            return Err(invalid(
+                key("script"),
+                "issuer scripts are MACed in the HSM: they need the [security] table (hsm_dir)",
+            ));
+        }
+        Ok(Some(IssuerScript { command, template }))
+    }
+
     fn pin_check(&self, i: usize, has_security: bool) -> Result<Option<PinCheck>, ConfigError> {
         let key = |field: &str| format!("card[{i}].{field}");
         let pin = match (&self.pvv, self.pvki, &self.pin_offset) {
@@ -589,6 +629,7 @@ impl RawCard {
         has_security: bool,
     ) -> Result<CardConfig, ConfigError> {
         let pin = self.pin_check(i, has_security)?;
+        let script = self.script(i, has_security)?;
         let key = |field: &str| format!("card[{i}].{field}");
         let name_ok = self
             .name
@@ -641,6 +682,7 @@ impl RawCard {
             daily_limit_minor: self.daily_limit_minor,
             kinds,
             pin,
+            script,
         })
     }
 }
@@ -696,6 +738,43 @@ mod tests {
             Err(ConfigError::Invalid { key, .. }) => key,
             other => panic!("expected an Invalid error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn issuer_scripts_parse_with_their_template_and_need_the_hsm() {
+        let security = "\n[security]\nhsm_dir = \"hsm\"\n";
+        let with = |extra: &str| Config::parse(&format!("{}{security}", card(extra)));
+        let c = with("script = \"application-block\"").unwrap();
+        assert_eq!(
+            c.cards[0].script,
+            Some(IssuerScript {
+                command: ScriptCommand::ApplicationBlock,
+                template: ScriptTemplate::AfterFinalAc,
+            })
+        );
+        let c = with("script = \"pin-unblock\"\nscript_template = 71").unwrap();
+        assert_eq!(
+            c.cards[0].script,
+            Some(IssuerScript {
+                command: ScriptCommand::PinUnblock,
+                template: ScriptTemplate::BeforeFinalAc,
+            })
+        );
+        assert!(Config::parse(&card("")).unwrap().cards[0].script.is_none());
+        assert_eq!(
+            key_of(&card("script = \"application-block\"")),
+            "card[0].script"
+        );
+        for bad in [
+            "script = \"application-block\"\nscript_template = 73",
+            "script_template = 71",
+        ] {
+            match with(bad) {
+                Err(ConfigError::Invalid { key, .. }) => assert_eq!(key, "card[0].script_template"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(with("script = \"format-the-card\"").is_err());
     }
 
     #[test]

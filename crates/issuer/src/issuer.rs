@@ -12,7 +12,7 @@ use iso8583::{Message, Mti, ResponseCode, Spec, specs};
 use ledger::{Batch, Ledger, Storage, Transfer};
 use sha2::{Digest, Sha256};
 
-use crate::book::{Book, SetUpReport};
+use crate::book::{Book, CardLookup, SetUpReport};
 use crate::chart::{COUNT_LEDGER, transfer_code};
 use crate::config::Config;
 use crate::decide::{self, Ctx, Plan};
@@ -20,7 +20,7 @@ use crate::error::IssuerError;
 use crate::key::{Identity, Leg, RequestKey, base};
 use crate::request::{self, Class, Financial, Parsed, Reject};
 use crate::respond::{self, Verdict};
-use crate::security::{self, ChipAuth, Security, zone_control};
+use crate::security::{self, ChipAuth, IssuerScript, Security, zone_control};
 use crate::time::UnixTime;
 
 /// How an answer came about.
@@ -436,8 +436,14 @@ impl Issuer {
                 Class::Settlement => decide::settle(&mut ctx, req)?,
             }
         };
-        // An advice's answer goes to a terminal whose card is gone: no ARPC.
-        let arpc_for = chip.as_ref().filter(|_| req.class == Class::Authorization);
+        // An advice's answer goes to a terminal whose card is gone: no ARPC, no script.
+        let arpc_for = chip
+            .as_ref()
+            .filter(|_| req.class == Class::Authorization)
+            .map(|auth| ChipAnswer {
+                auth,
+                script: self.card_script(req),
+            });
         let answer = self.execute(batch, msg, key, plan, arpc_for)?;
         if let Some((stan_key, content)) = index {
             let mut entry = content.to_vec();
@@ -496,15 +502,25 @@ impl Issuer {
         }
     }
 
+    /// The issuer script configured for the request's card.
+    fn card_script(&self, req: &Financial) -> Option<IssuerScript> {
+        let pan = &req.card.as_ref()?.pan;
+        match self.book.card(pan) {
+            CardLookup::Found(card) => card.script,
+            _ => None,
+        }
+    }
+
     /// Applies the plan's transfers and records the answer with them, atomically. A verified
-    /// chip request's answer carries the ARPC for its code in field 55.
+    /// chip request's answer carries the ARPC for its code in field 55, and the card's issuer
+    /// script when it has one.
     fn execute<S: Storage>(
         &self,
         batch: &mut Batch<'_, S>,
         msg: &Message<'_>,
         key: RequestKey,
         plan: Plan,
-        chip: Option<&ChipAuth>,
+        chip: Option<ChipAnswer<'_>>,
     ) -> Result<Answer, IssuerError> {
         let Plan { transfers, verdict } = plan;
         let legs: Vec<Option<Leg>> = transfers.iter().map(|t| Leg::of_id(t.id)).collect();
@@ -514,8 +530,8 @@ impl Issuer {
                 Ok(_) => verdict,
                 Err(e) => decide::rejected(legs.get(e.index).copied().flatten(), e.reason),
             };
-            let icc = match (chip, self.security.as_deref()) {
-                (Some(c), Some(s)) => security::arpc_field55(s, c, v.code).ok(),
+            let icc = match (&chip, self.security.as_deref()) {
+                (Some(c), Some(s)) => chip_field55(s, c, v.code),
                 _ => None,
             };
             let bytes = match &icc {
@@ -540,6 +556,36 @@ impl Issuer {
             reason: verdict.reason,
         })
     }
+}
+
+/// What a verified chip request's answer carries besides its code.
+struct ChipAnswer<'a> {
+    auth: &'a ChipAuth,
+    script: Option<IssuerScript>,
+}
+
+/// Field 55 of a chip answer: the ARPC, then the script template. Without an ARPC the card
+/// could not trust the answer, so nothing goes; a script that cannot be made is left out (the
+/// card would refuse it anyway) and logged.
+fn chip_field55(
+    security: &security::Security,
+    chip: &ChipAnswer<'_>,
+    code: ResponseCode,
+) -> Option<Vec<u8>> {
+    let mut field55 = match security::arpc_field55(security, chip.auth, code) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!("no ARPC for a verified ARQC: {e}");
+            return None;
+        }
+    };
+    if let Some(script) = &chip.script {
+        match security.script_template(chip.auth, script) {
+            Ok(t) => field55.extend_from_slice(&t),
+            Err(e) => tracing::error!("issuer script {} left out: {e}", script.command.name()),
+        }
+    }
+    Some(field55)
 }
 
 /// SHA-256 of the MTI and every field but 7 (transmission time): what a retry repeats.

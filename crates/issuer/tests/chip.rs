@@ -238,3 +238,129 @@ fn an_offline_advice_with_the_cards_tc_is_posted_once() {
     assert_eq!(b.available(ALICE), 100_000 - 1_500);
     b.assert_audit_clean();
 }
+
+/// Test IMK-SMI (the card test key set's value is another; any key works for the issuer).
+const IMK_SMI: &str = "4664942FE615FB02E5D57F292AA2B3B6";
+
+fn imk_smi() -> SecretKey {
+    SecretKey::tdes(&paysec::hex::decode(IMK_SMI.as_bytes()).unwrap()).unwrap()
+}
+
+/// The answer's field 55 after tag 91: the script template, if any.
+fn script_of(bytes: &[u8]) -> Option<(u8, Vec<u8>, Vec<u8>)> {
+    let spec = iso8583::specs::iso87_ascii_bbitmap();
+    let m = spec.unpack(bytes).unwrap();
+    let f55 = m.get(55)?.to_vec();
+    let nodes = tlv::parse_all(&f55).unwrap();
+    let t = nodes.iter().find(|t| matches!(t.tag.raw(), 0x71 | 0x72))?;
+    let inner = tlv::parse_all(t.value).unwrap();
+    let find = |tag: u32| {
+        inner
+            .iter()
+            .find(|n| n.tag == Tag::new(tag))
+            .unwrap()
+            .value
+            .to_vec()
+    };
+    Some((t.tag.raw() as u8, find(0x9F18), find(0x86)))
+}
+
+/// What the card checks: `84 INS 00 P2 08 || MAC`, the MAC over the header, ATC and ARQC
+/// under `CSK(MK-SMI, ARQC)`, recomputed here with paysec from the IMK-SMI alone.
+fn expected_script(ins: u8, pan: &str, atc: u16, arqc: &[u8]) -> Vec<u8> {
+    let mk = derive_icc_master_key_a(&imk_smi(), &Pan::new(pan).unwrap(), Some(1)).unwrap();
+    let arqc: [u8; 8] = arqc.try_into().unwrap();
+    let sk = derive_common_session_key(&mk, arqc).unwrap();
+    let header = [0x84, ins, 0x00, 0x00, 0x08];
+    let mut input = header.to_vec();
+    input.extend_from_slice(&atc.to_be_bytes());
+    input.extend_from_slice(&arqc);
+    let mut command = header.to_vec();
+    command.extend(paysec::emv::issuer_script_mac(&sk, &input, 8).unwrap());
+    command
+}
+
+fn set_script(site: &mut Site, card: &str, script: Option<issuer::security::IssuerScript>) {
+    let c = site
+        .config
+        .cards
+        .iter_mut()
+        .find(|c| c.name == card)
+        .unwrap();
+    c.script = script;
+}
+
+#[test]
+fn a_card_with_a_script_gets_it_macd_after_the_arpc_in_approvals_and_declines() {
+    use issuer::security::{IssuerScript, ScriptCommand, ScriptTemplate};
+    let mut site = site_with_imk();
+    set_script(
+        &mut site,
+        "alice",
+        Some(IssuerScript {
+            command: ScriptCommand::ApplicationBlock,
+            template: ScriptTemplate::BeforeFinalAc,
+        }),
+    );
+    // Without the IMK-SMI the script cannot be MACed: the answer keeps its ARPC, no script.
+    {
+        let mut b = site.bank();
+        let f55 = field55(ALICE, 700, 40, 0x12, &imk());
+        let answer = b.answer(&purchase(ALICE, 700, 1).set_bytes(55, &f55));
+        let bytes = answer.response.unwrap();
+        assert_eq!(answer_of(&bytes).0, "00");
+        assert!(answer_of(&bytes).1.is_some());
+        assert_eq!(script_of(&bytes), None);
+    }
+    let mut hsm = SoftHsm::open(&site.hsm_dir).unwrap();
+    hsm.import_key(
+        issuer::security::IMK_SMI,
+        &KeyAttributes::for_usage(KeyUsage::EmvMkSmi),
+        &imk_smi(),
+    )
+    .unwrap();
+    drop(hsm);
+    let mut b = site.bank();
+    let f55 = field55(ALICE, 1_000, 41, 0x12, &imk());
+    let answer = b.answer(&purchase(ALICE, 1_000, 2).set_bytes(55, &f55));
+    let bytes = answer.response.unwrap();
+    let (code, t91) = answer_of(&bytes);
+    assert_eq!(code, "00", "{}", answer.reason);
+    assert_eq!(
+        t91.unwrap(),
+        expected_arpc(ALICE, 41, &arqc_of(&f55), b"00")
+    );
+    let (template, id, command) = script_of(&bytes).unwrap();
+    assert_eq!(template, 0x71);
+    assert_eq!(id, [0, 0, 0, 41], "the identifier is the ATC");
+    assert_eq!(command, expected_script(0x1E, ALICE, 41, &arqc_of(&f55)));
+
+    // A decline (over the balance) carries it too, in 72 for this configuration.
+    drop(b);
+    set_script(
+        &mut site,
+        "alice",
+        Some(IssuerScript {
+            command: ScriptCommand::PinUnblock,
+            template: ScriptTemplate::AfterFinalAc,
+        }),
+    );
+    let mut b = site.bank();
+    let f55 = field55(ALICE, 900_000, 42, 0x12, &imk());
+    let answer = b.answer(&purchase(ALICE, 900_000, 3).set_bytes(55, &f55));
+    let bytes = answer.response.unwrap();
+    assert_eq!(answer_of(&bytes).0, "51");
+    let (template, _, command) = script_of(&bytes).unwrap();
+    assert_eq!(template, 0x72);
+    assert_eq!(command, expected_script(0x24, ALICE, 42, &arqc_of(&f55)));
+    // A false ARQC gets neither ARPC nor script: nothing may be sent to a card that is not.
+    let forged = field55(ALICE, 100, 43, 0x12, &SecretKey::tdes(&[0x42; 16]).unwrap());
+    let bytes = b
+        .answer(&purchase(ALICE, 100, 4).set_bytes(55, &forged))
+        .response
+        .unwrap();
+    assert_eq!(answer_of(&bytes), ("05".into(), None));
+    assert_eq!(script_of(&bytes), None);
+    assert_eq!(b.available(ALICE), 100_000 - 700 - 1_000);
+    b.assert_audit_clean();
+}

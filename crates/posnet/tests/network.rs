@@ -163,6 +163,8 @@ fn demo_day_comes_out_as_scripted() {
             ("purchase", "05"),
             ("offline-advice", "00"),
             ("purchase", "00"),
+            ("purchase", "05"),
+            ("purchase", "00"),
             ("settlement", "00"),
         ]
     );
@@ -171,7 +173,7 @@ fn demo_day_comes_out_as_scripted() {
         .iter()
         .filter_map(|t| t["entry_mode"].as_str())
         .collect();
-    assert_eq!(entry_modes.iter().filter(|m| **m == "chip").count(), 6);
+    assert_eq!(entry_modes.iter().filter(|m| **m == "chip").count(), 8);
     // The online chip purchase: the issuer verified the ARQC and the card the ARPC.
     assert_eq!(rows[16]["step"], "chip online (ARQC/ARPC)");
     assert_eq!(rows[16]["arqc_verified"], true);
@@ -182,6 +184,21 @@ fn demo_day_comes_out_as_scripted() {
     assert_eq!(rows[21]["step"], "chip approval reversed");
     assert_eq!(rows[21]["approved"], false);
     assert_eq!(rows[21]["arqc_verified"], false);
+    // The issuer's scripts: a 72 APPLICATION BLOCK with a 05 (the card is blocked for the
+    // next insert), and a 71 one with a 00 that the card declines, reversed.
+    assert_eq!(rows[22]["step"], "chip issuer script block");
+    assert_eq!(rows[22]["arqc_verified"], true);
+    assert!(
+        rows[22]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("script results 20"),
+        "{}",
+        rows[22]["detail"]
+    );
+    assert_eq!(rows[23]["step"], "chip card AAC after approval");
+    assert_eq!(rows[23]["approved"], false);
+    assert_eq!(rows[23]["arqc_verified"], true);
     let balance = &doc["transactions"][15]["detail"];
     assert_eq!(
         balance, "available Some(90266), expected 90266",

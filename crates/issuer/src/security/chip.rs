@@ -155,7 +155,22 @@ impl ChipAuth {
         }
     }
 
-    fn pan(&self) -> Result<Pan, SecurityError> {
+    /// The card's application transaction counter (9F36).
+    pub(crate) fn atc(&self) -> u16 {
+        self.atc
+    }
+
+    /// The cryptogram (9F26).
+    pub(crate) fn arqc(&self) -> &[u8; 8] {
+        &self.arqc
+    }
+
+    /// The PAN sequence number (5F34).
+    pub(crate) fn psn(&self) -> Option<u8> {
+        self.psn
+    }
+
+    pub(crate) fn pan(&self) -> Result<Pan, SecurityError> {
         Pan::new(&self.pan).map_err(|e| SecurityError::Input {
             what: "PAN",
             reason: e.to_string(),

@@ -9,6 +9,7 @@
 mod chip;
 mod error;
 mod keys;
+mod script;
 mod zone;
 
 pub use chip::{ChipAuth, IMK_AC, arpc_field55, chip_auth};
@@ -17,4 +18,5 @@ pub use keys::{
     GENERATION_MAX, PVK, PVK_IBM, ZMK, ZPK_PREFIX, ibm_offset_for, parse_zone_control, provision,
     pvv_for, random_tdes_key, validation_data, zone_control, zpk_name,
 };
+pub use script::{IMK_SMI, IssuerScript, ScriptCommand, ScriptTemplate};
 pub use zone::{KeyChange, PinBlock, PinOutcome, Security};

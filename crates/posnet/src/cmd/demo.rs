@@ -494,7 +494,88 @@ async fn chip_day(t: &mut Terminal<LinkDriver>, rows: &mut Vec<Row>) -> Result<(
             c.reason.as_deref().unwrap_or("-")
         ),
     ));
+    issuer_script_day(t, rows).await
+}
+
+/// An online-debit card with another test card's PAN and name, as the issuer knows it.
+fn chip_reader_as(card: &str) -> Result<terminal::InProcessReader> {
+    let test = setup::CARDS
+        .iter()
+        .find(|c| c.name == card)
+        .ok_or_else(|| anyhow!("demo card {card} missing"))?;
+    let mut profile = card::profile::Profile::shipped("online-debit")?;
+    profile.pan = test.pan.to_string();
+    profile.cardholder_name = format!("{}/TEST", test.name.to_uppercase());
+    crate::cmd::terminal::chip_reader_for(profile)
+}
+
+/// Issuer scripts from the issuer's HSM, run by the card: an APPLICATION BLOCK after the
+/// card's final decision (72) on a card the issuer blocked, then one before it (71) on a card
+/// the issuer still approves, which makes the card decline the approval.
+async fn issuer_script_day(t: &mut Terminal<LinkDriver>, rows: &mut Vec<Row>) -> Result<()> {
+    use crate::cmd::terminal::chip_kernel_config;
+    let pin = || terminal::Cardholder::typing(&[keys::TEST_PIN]);
+
+    // frank-fraud: the issuer declines (05) with ARPC and a 72 APPLICATION BLOCK; the card
+    // checks the script's MAC and blocks itself; inserted again it refuses selection (6283).
+    let mut reader = chip_reader_as("frank-fraud")?;
+    let c = t
+        .pay_chip(&mut reader, chip_kernel_config()?, 2_200, pin())
+        .await
+        .context("chip with a 72 script")?;
+    let blocked = reader.card().state().app_blocked;
+    let again = t
+        .pay_chip(&mut reader, chip_kernel_config()?, 2_200, pin())
+        .await
+        .context("chip after the application block")?;
+    let ok = c.host_code == Some(iso8583::ResponseCode::DO_NOT_HONOUR)
+        && c.arqc_verified
+        && script_succeeded(&c.script_results)
+        && blocked
+        && again.chip_result == "Terminated"
+        && again.host_code.is_none();
+    rows.push(chip_row(
+        "chip issuer script block",
+        &c,
+        "05",
+        ok,
+        format!(
+            "frank-fraud: 05 + 72 APPLICATION BLOCK, script results {}; next insert: {}",
+            c.script_results, again.chip_result
+        ),
+    ));
+
+    // grace-compromised: the issuer approves (00) with a 71 APPLICATION BLOCK; the card runs
+    // it before the second GENERATE AC, answers AAC, and the terminal reverses the approval.
+    let mut reader = chip_reader_as("grace-compromised")?;
+    let c = t
+        .pay_chip(&mut reader, chip_kernel_config()?, 1_700, pin())
+        .await
+        .context("chip with a 71 script")?;
+    let ok = c.chip_result == "DeclinedByCardAfterApproval"
+        && c.host_code.is_some_and(|h| h.is_approved())
+        && script_succeeded(&c.script_results)
+        && !c.txn.approved
+        && c.txn.recovery == Recovery::ReversalAcknowledged;
+    rows.push(chip_row(
+        "chip card AAC after approval",
+        &c,
+        "00",
+        ok,
+        format!(
+            "grace-compromised: host 00 + 71 APPLICATION BLOCK, card AAC; {}",
+            c.reason.as_deref().unwrap_or("-")
+        ),
+    ));
     Ok(())
+}
+
+/// Whether 9F5B (hex) reports every script done: result bytes `2x`, each with a 4-byte id.
+fn script_succeeded(results_hex: &str) -> bool {
+    let bytes = results_hex.as_bytes();
+    !bytes.is_empty()
+        && bytes.len().is_multiple_of(10)
+        && bytes.chunks(10).all(|r| r.first() == Some(&b'2'))
 }
 
 fn row_of(

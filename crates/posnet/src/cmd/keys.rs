@@ -101,7 +101,7 @@ fn import(hsm: &mut SoftHsm, name: &str, usage: KeyUsage, key: &SecretKey) -> Re
 /// The issuer's names for the virtual card's issuer master keys: IMK-AC (ARQC/ARPC, the
 /// name `issuer::security::chip` looks up), IMK-SMI and IMK-SMC (issuer script MAC and PIN
 /// encipherment, for when the issuer sends scripts).
-pub const IMK_SMI: &str = "imk-smi";
+pub const IMK_SMI: &str = issuer::security::IMK_SMI;
 pub const IMK_SMC: &str = "imk-smc";
 
 /// Imports the virtual card's TEST issuer master keys (`card`'s `profiles/test_keys.toml`,

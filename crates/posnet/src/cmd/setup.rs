@@ -22,6 +22,8 @@ pub struct TestCard {
     pub status: &'static str,
     pub balance_minor: u64,
     pub daily_limit_minor: u64,
+    /// The issuer script its chip authorisations carry: command and template (71 or 72).
+    pub script: Option<(&'static str, u8)>,
 }
 
 /// The issuer's cards (BIN 476173, euro). `unknown` is not the issuer's: its BIN has no route.
@@ -33,6 +35,7 @@ pub const CARDS: &[TestCard] = &[
         status: "active",
         balance_minor: 100_000,
         daily_limit_minor: 50_000,
+        script: None,
     },
     TestCard {
         name: "bob",
@@ -41,6 +44,7 @@ pub const CARDS: &[TestCard] = &[
         status: "active",
         balance_minor: 2_000,
         daily_limit_minor: 50_000,
+        script: None,
     },
     TestCard {
         name: "carol-expired",
@@ -49,6 +53,7 @@ pub const CARDS: &[TestCard] = &[
         status: "active",
         balance_minor: 50_000,
         daily_limit_minor: 50_000,
+        script: None,
     },
     TestCard {
         name: "dave-stolen",
@@ -57,6 +62,7 @@ pub const CARDS: &[TestCard] = &[
         status: "stolen",
         balance_minor: 50_000,
         daily_limit_minor: 50_000,
+        script: None,
     },
     TestCard {
         name: "erin",
@@ -65,6 +71,29 @@ pub const CARDS: &[TestCard] = &[
         status: "active",
         balance_minor: 1_000_000,
         daily_limit_minor: 1_000_000,
+        script: None,
+    },
+    // A chip card the issuer blocks after fraud: its next online authorisation is declined
+    // (05) and a 72 script blocks the application once the card has decided.
+    TestCard {
+        name: "frank-fraud",
+        pan: "4761739001010069",
+        expiry: "3012",
+        status: "blocked",
+        balance_minor: 50_000,
+        daily_limit_minor: 50_000,
+        script: Some(("application-block", 72)),
+    },
+    // A chip card the issuer approves while blocking it before the card's final decision
+    // (71): the card declines what the host approved, and the terminal reverses.
+    TestCard {
+        name: "grace-compromised",
+        pan: "4761739001010077",
+        expiry: "3012",
+        status: "active",
+        balance_minor: 50_000,
+        daily_limit_minor: 50_000,
+        script: Some(("application-block", 71)),
     },
 ];
 /// A card whose BIN no route knows.
@@ -217,6 +246,11 @@ pub fn issuer_toml(listen: &str) -> String {
             s.push_str(&format!(
                 "pvv = \"{pvv}\"\npvki = {}\n",
                 crate::cmd::keys::PVKI
+            ));
+        }
+        if let Some((command, template)) = c.script {
+            s.push_str(&format!(
+                "script = \"{command}\"\nscript_template = {template}\n"
             ));
         }
     }
