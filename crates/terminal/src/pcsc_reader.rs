@@ -23,11 +23,14 @@ impl std::fmt::Debug for PcscReader {
 
 fn reader_error(name: &str, e: pcsc::Error) -> ReaderError {
     match e {
-        pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::UnpoweredCard => {
-            ReaderError::CardRemoved {
-                reader: name.to_string(),
-            }
-        }
+        // NotTransacted: pcscd ended the exchange because the card in the slot changed (a
+        // card swapped under the terminal's handle): for the transaction, the card is gone.
+        pcsc::Error::RemovedCard
+        | pcsc::Error::ResetCard
+        | pcsc::Error::UnpoweredCard
+        | pcsc::Error::NotTransacted => ReaderError::CardRemoved {
+            reader: name.to_string(),
+        },
         pcsc::Error::NoSmartcard => ReaderError::NoCard {
             reader: name.to_string(),
         },
