@@ -67,6 +67,9 @@ pub mod transfer_code {
     pub const PIN_TRY: u16 = 12;
     /// The count cleared by an operator (no request behind it).
     pub const PIN_RESET: u16 = 13;
+    /// The issuer's advance to a card whose offline-approved purchase its balance could not
+    /// cover (leg `Limit` of an offline advice).
+    pub const OFFLINE_OVERDRAFT: u16 = 14;
 }
 
 /// Which of a terminal period's four totals.

@@ -429,9 +429,9 @@ impl Issuer {
             match req.class {
                 Class::Authorization => decide::authorize(&mut ctx, req)?,
                 Class::Completion => decide::complete(&mut ctx, req)?,
-                // The card approved it offline and the cryptogram is its own: posted as the
-                // purchase it was (the TC was checked above).
-                Class::OfflineAdvice => decide::authorize(&mut ctx, &req.as_offline_purchase())?,
+                // The card approved it offline and the cryptogram is its own (the TC was
+                // checked above): posted, whatever the account says now.
+                Class::OfflineAdvice => decide::post_offline(&mut ctx, req)?,
                 Class::Reversal => decide::reverse(&mut ctx, req)?,
                 Class::Settlement => decide::settle(&mut ctx, req)?,
             }

@@ -45,7 +45,8 @@ pub(crate) fn high_u128(d: &[u8; 32]) -> u128 {
 pub enum Leg {
     /// Card ↔ merchant clearing: the money.
     Money = 1,
-    /// Card's daily-limit account → limit used.
+    /// Card's daily-limit account → limit used; in an offline advice (which takes no limit),
+    /// the issuer's advance of what the card's balance could not cover.
     Limit = 2,
     /// Terminal totals, amount.
     TotalAmount = 3,

@@ -98,16 +98,6 @@ pub(crate) struct Financial {
     pub pin: Option<PinBlock>,
 }
 
-impl Financial {
-    /// An offline advice as the purchase the card approved (0200, for the purchase rules).
-    pub(crate) fn as_offline_purchase(&self) -> Financial {
-        let mut purchase = self.clone();
-        purchase.mti = iso8583::Mti::new(*b"0200").unwrap_or(self.mti);
-        purchase.class = Class::Authorization;
-        purchase
-    }
-}
-
 /// A request, read.
 #[derive(Clone, Debug)]
 pub(crate) enum Parsed {

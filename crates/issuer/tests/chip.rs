@@ -364,3 +364,69 @@ fn a_card_with_a_script_gets_it_macd_after_the_arpc_in_approvals_and_declines() 
     assert_eq!(b.available(ALICE), 100_000 - 700 - 1_000);
     b.assert_audit_clean();
 }
+
+/// The issuer's funding account in euro: net posted (credits minus debits).
+fn funding_net(b: &Bank<ledger::SqliteStorage>) -> i128 {
+    let f = b.account(b.issuer.book().chart().funding(978));
+    i128::from(f.credits_posted) - i128::from(f.debits_posted)
+}
+
+#[test]
+fn an_offline_approval_is_posted_past_the_balance_the_limit_and_the_cards_status() {
+    let site = site_with_imk();
+    let mut b = site.bank();
+    let merchant_before = b.merchant_net();
+    let funding_before = funding_net(&b);
+    // Hana has 20.00; her card approved 35.00 offline: the merchant gets 35.00, the card
+    // is emptied, and the issuer advances the 15.00 it could not cover.
+    let hana = offline_advice(HANA_POOR, 3_500, 1, 50, &imk());
+    let answer = b.answer(&hana);
+    assert_eq!(
+        answer_of(answer.response.as_ref().unwrap()).0,
+        "00",
+        "{}",
+        answer.reason
+    );
+    assert!(answer.reason.contains("1500 advanced"), "{}", answer.reason);
+    assert_eq!(b.available(HANA_POOR), 0);
+    assert_eq!(b.merchant_net() - merchant_before, 3_500);
+    assert_eq!(funding_net(&b) - funding_before, -1_500);
+    // Posted once, whatever the retries.
+    assert_eq!(b.answer(&hana).response, answer.response);
+    assert_eq!(b.merchant_net() - merchant_before, 3_500);
+    // Alice's daily limit is 500.00: an offline 600.00 is posted anyway, all from her balance.
+    let alice = offline_advice(ALICE, 60_000, 2, 51, &imk());
+    assert_eq!(
+        answer_of(b.answer(&alice).response.as_ref().unwrap()).0,
+        "00"
+    );
+    assert_eq!(b.available(ALICE), 100_000 - 60_000);
+    // Carol's card was reported stolen after it approved 10.00 offline: still posted.
+    let carol = offline_advice(CAROL_STOLEN, 1_000, 3, 52, &imk());
+    assert_eq!(
+        answer_of(b.answer(&carol).response.as_ref().unwrap()).0,
+        "00"
+    );
+    assert_eq!(b.available(CAROL_STOLEN), 100_000 - 1_000);
+    b.assert_audit_clean();
+
+    // A reversal of Hana's advice undoes both legs: the purchase back to the card first,
+    // then the advance back to the issuer.
+    let mut undo = reversal(&hana, 4);
+    undo.fields.insert(22, "051".into());
+    let answer = b.answer(&undo);
+    assert_eq!(
+        answer_of(answer.response.as_ref().unwrap()).0,
+        "00",
+        "{}",
+        answer.reason
+    );
+    assert_eq!(b.available(HANA_POOR), 2_000);
+    assert_eq!(funding_net(&b), funding_before);
+    assert_eq!(
+        b.merchant_net() - merchant_before,
+        60_000 + 1_000,
+        "only the other two advices remain"
+    );
+    b.assert_audit_clean();
+}

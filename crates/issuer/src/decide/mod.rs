@@ -3,12 +3,14 @@
 
 mod authorize;
 mod complete;
+mod offline;
 pub(crate) mod pin;
 mod reverse;
 mod settle;
 
 pub(crate) use authorize::authorize;
 pub(crate) use complete::complete;
+pub(crate) use offline::post_offline;
 pub(crate) use reverse::reverse;
 pub(crate) use settle::settle;
 

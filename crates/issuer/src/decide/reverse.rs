@@ -109,12 +109,15 @@ pub(crate) fn reverse<S: Storage>(
             "reversal amount differs from the original's",
         ));
     }
-    let legs: Vec<(u128, Leg)> = first
+    let mut legs: Vec<(u128, Leg)> = first
         .transfer_ids
         .iter()
         .filter_map(|id| Leg::of_id(*id).map(|leg| (*id, leg)))
         .filter(|(_, leg)| leg.undo().is_some())
         .collect();
+    // The money comes back to the card first: an offline advice's issuer advance (posted
+    // before its purchase) can only leave the card once the purchase is undone.
+    legs.sort_by_key(|(_, leg)| !matches!(leg, Leg::Money | Leg::PostMoney));
     let Some(&(money_id, _)) = legs
         .iter()
         .find(|(_, leg)| matches!(leg, Leg::Money | Leg::PostMoney))
