@@ -432,7 +432,14 @@ impl Issuer {
                 // The card approved it offline and the cryptogram is its own (the TC was
                 // checked above): posted, whatever the account says now.
                 Class::OfflineAdvice => decide::post_offline(&mut ctx, req)?,
-                Class::Reversal => decide::reverse(&mut ctx, req)?,
+                Class::Reversal => {
+                    let mut plan = decide::reverse(&mut ctx, req)?;
+                    // A chip reversal tells what the card made of the answer.
+                    if let Some(said) = msg.get(55).and_then(security::card_outcome) {
+                        plan.verdict.reason = format!("{} ({said})", plan.verdict.reason);
+                    }
+                    plan
+                }
                 Class::Settlement => decide::settle(&mut ctx, req)?,
             }
         };

@@ -430,3 +430,31 @@ fn an_offline_approval_is_posted_past_the_balance_the_limit_and_the_cards_status
     );
     b.assert_audit_clean();
 }
+
+#[test]
+fn a_chip_reversal_tells_the_issuer_the_cards_last_word() {
+    let site = site_with_imk();
+    let mut b = site.bank();
+    let f55 = field55(ALICE, 1_200, 60, 0x12, &imk());
+    let purchase = purchase(ALICE, 1_200, 1).set_bytes(55, &f55);
+    assert_eq!(
+        answer_of(b.answer(&purchase).response.as_ref().unwrap()).0,
+        "00"
+    );
+    // The card declined the approval (AAC) after running the issuer's script.
+    let mut last = Vec::new();
+    tag(0x9F27, &[0x00], &mut last);
+    tag(0x9F26, &[7; 8], &mut last);
+    tag(0x9F5B, &[0x20, 0, 0, 0, 60], &mut last);
+    let answer = b.answer(&reversal(&purchase, 2).set_bytes(55, &last));
+    assert_eq!(answer_of(answer.response.as_ref().unwrap()).0, "00");
+    assert!(
+        answer
+            .reason
+            .contains("the card's last cryptogram: AAC; issuer script results 200000003C"),
+        "{}",
+        answer.reason
+    );
+    assert_eq!(b.available(ALICE), 100_000);
+    b.assert_audit_clean();
+}

@@ -424,7 +424,9 @@ impl<D: Driver> Terminal<D> {
             (Some(o), _) => {
                 let mut recovery = o.recovery;
                 if host_approved && !card_approves {
-                    recovery = self.reverse_declined_by_card(o).await?;
+                    recovery = self
+                        .reverse_declined_by_card(o, Some(outcome.field55.clone()))
+                        .await?;
                 }
                 let mut r = result_of(&o.record, o.origin.clone(), o.answer.as_ref(), recovery);
                 if host_approved && !card_approves {
@@ -465,9 +467,15 @@ impl<D: Driver> Terminal<D> {
     }
 
     /// The host approved but the card did not: the approval is reversed (journal first).
-    async fn reverse_declined_by_card(&mut self, o: &Online) -> Result<Recovery, FlowError> {
+    /// With the card's final ICC data — its AAC, the TVR that says why, the issuer script
+    /// results (9F5B) — in the reversal's field 55, the issuer learns what its answer came to.
+    async fn reverse_declined_by_card(
+        &mut self,
+        o: &Online,
+        final_icc: Option<Vec<u8>>,
+    ) -> Result<Recovery, FlowError> {
         let auth = o.answer.as_ref().and_then(|a| a.auth_code.clone());
-        let pending = self.owe_reversal(&o.record, auth).await?;
+        let pending = self.owe_chip_reversal(&o.record, auth, final_icc).await?;
         Ok(self
             .send_reversal(&pending, self.retry().retries_max)
             .await?
@@ -548,7 +556,8 @@ impl<D: Driver> Terminal<D> {
         let mut txn = match &online {
             Some(o) => {
                 let recovery = if host_approved {
-                    self.reverse_declined_by_card(o).await?
+                    // The card left before its last word: the request's ICC data goes.
+                    self.reverse_declined_by_card(o, None).await?
                 } else {
                     o.recovery
                 };

@@ -420,12 +420,24 @@ impl<D: Driver> Terminal<D> {
         original: &RequestRecord,
         original_auth_code: Option<String>,
     ) -> Result<PendingReversal, FlowError> {
+        self.owe_chip_reversal(original, original_auth_code, None)
+            .await
+    }
+
+    /// As [`Terminal::owe_reversal`], with the chip card's final ICC data for field 55.
+    pub(crate) async fn owe_chip_reversal(
+        &mut self,
+        original: &RequestRecord,
+        original_auth_code: Option<String>,
+        final_icc: Option<Vec<u8>>,
+    ) -> Result<PendingReversal, FlowError> {
         let now = self.driver.now();
         let pending = PendingReversal {
             original: original.clone(),
             original_auth_code,
             stan: self.journal.state().next_stan(),
             stamp: Stamp::at(&now),
+            final_icc,
         };
         self.journal
             .append(&Record::ReversalPending(pending.clone()))?;

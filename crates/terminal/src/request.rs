@@ -386,6 +386,11 @@ pub fn reversal(
     msg.set_owned(41, &acceptor.terminal_id)?;
     msg.set_owned(42, &acceptor.merchant_id)?;
     msg.set_owned(49, &original.currency)?;
+    // A chip original's ICC data: the card's final data when it declined the approval, the
+    // request's when the answer was lost or the card left.
+    if let Some(icc) = pending.final_icc.as_ref().or(original.icc.as_ref()) {
+        msg.set_owned(55, icc)?;
+    }
     msg.set_owned(90, original_data_field(&original.as_original()))?;
     Ok(msg)
 }

@@ -185,4 +185,7 @@ pub struct PendingReversal {
     pub original_auth_code: Option<String>,
     pub stan: Stan,
     pub stamp: Stamp,
+    /// A chip card's final ICC data when it declined the host's approval (its AAC, the TVR,
+    /// the issuer script results), sent in the reversal's field 55 instead of the request's.
+    pub final_icc: Option<Vec<u8>>,
 }

@@ -94,6 +94,21 @@ fn a_host_approval_whose_arpc_the_card_rejects_is_reversed_journal_first() {
     let reversal = &host.seen[1];
     assert_eq!(reversal.msg.text(22), Some("051"));
     assert_eq!(reversal.msg.text(38), Some("AUTH01"));
+    // Its 55 is the card's final word: the AAC (9F27 = 00) of the second GENERATE AC, not
+    // the request's ARQC, and the TVR with issuer authentication failed.
+    let icc = reversal.msg.get(55).unwrap();
+    let tag = |t: u32| emv::tlv::find(icc, emv::tlv::Tag::new(t)).unwrap().unwrap();
+    assert_eq!(tag(0x9F27), [0x00]);
+    assert_ne!(
+        tag(0x9F26),
+        emv::tlv::find(
+            host.seen[0].msg.get(55).unwrap(),
+            emv::tlv::Tag::new(0x9F26)
+        )
+        .unwrap()
+        .unwrap()
+    );
+    assert_eq!(tag(0x95)[4] & 0x40, 0x40);
     assert!(reversal.journal.iter().any(|rec| matches!(rec,
         Record::ReversalPending(p) if p.original.stan == res.txn.stan)));
 }

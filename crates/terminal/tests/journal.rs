@@ -228,6 +228,7 @@ fn compaction_keeps_what_is_owed() {
         original_auth_code: None,
         stan: stan(3),
         stamp: Stamp::at(&now_at(T0 + 60)),
+        final_icc: None,
     }))
     .unwrap();
     j.append(&Record::Sent(sent(4, TxnKind::Purchase, 100)))
@@ -357,14 +358,20 @@ fn arb_record() -> impl Strategy<Value = Record> {
             arb_request(),
             proptest::option::of("[A-Z0-9]{6}"),
             1u32..=999_999,
-            any::<u32>()
+            any::<u32>(),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..=255)),
         )
-            .prop_map(|(o, a, s, t)| Record::ReversalPending(PendingReversal {
-                original: o,
-                original_auth_code: a,
-                stan: stan(s),
-                stamp: Stamp::at(&now_at(i64::from(t))),
-            })),
+            .prop_map(|(o, a, s, t, f)| {
+                // A card's final data exists only for a chip request.
+                let final_icc = f.filter(|_| o.icc.is_some());
+                Record::ReversalPending(PendingReversal {
+                    original: o,
+                    original_auth_code: a,
+                    stan: stan(s),
+                    stamp: Stamp::at(&now_at(i64::from(t))),
+                    final_icc,
+                })
+            }),
         (1u32..=999_999, "[0-9]{2}").prop_map(|(s, c)| Record::ReversalDone {
             original_stan: stan(s),
             response_code: ResponseCode::parse(&c).unwrap(),

@@ -194,6 +194,7 @@ fn reversal_repeats_the_original_with_its_own_stan_and_time() {
         original_auth_code: Some("AUTH01".into()),
         stan: stan(6),
         stamp: Stamp::at(&now_at(NOW + 30)),
+        final_icc: None,
     };
     let msg = request::reversal(&acceptor(), &pending).unwrap();
     assert_eq!(msg.mti().as_str(), "0400");

@@ -209,3 +209,26 @@ pub fn arpc_field55(
     })?;
     Ok(out)
 }
+
+/// What a reversal's field 55 says of the card's last word, for the issuer's log: the
+/// cryptogram type it ended with (9F27) and the results of the issuer's scripts (9F5B).
+pub fn card_outcome(field55: &[u8]) -> Option<String> {
+    let nodes = tlv::parse_all(field55).ok()?;
+    let cid = value(&nodes, 0x9F27).and_then(|v| v.first().copied());
+    let kind = cid.map(|c| match c & 0xC0 {
+        0x00 => "AAC",
+        0x40 => "TC",
+        0x80 => "ARQC",
+        _ => "RFU",
+    });
+    let scripts =
+        value(&nodes, 0x9F5B).map(|v| v.iter().map(|b| format!("{b:02X}")).collect::<String>());
+    match (kind, scripts) {
+        (None, None) => None,
+        (Some(k), None) => Some(format!("the card's last cryptogram: {k}")),
+        (None, Some(s)) => Some(format!("issuer script results {s}")),
+        (Some(k), Some(s)) => Some(format!(
+            "the card's last cryptogram: {k}; issuer script results {s}"
+        )),
+    }
+}

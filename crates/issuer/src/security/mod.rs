@@ -12,7 +12,7 @@ mod keys;
 mod script;
 mod zone;
 
-pub use chip::{ChipAuth, IMK_AC, arpc_field55, chip_auth};
+pub use chip::{ChipAuth, IMK_AC, arpc_field55, card_outcome, chip_auth};
 pub use error::SecurityError;
 pub use keys::{
     GENERATION_MAX, PVK, PVK_IBM, ZMK, ZPK_PREFIX, ibm_offset_for, parse_zone_control, provision,

@@ -59,6 +59,8 @@ mod tag {
     /// (a u16 length, then the bytes). Files without chip records read as before.
     pub const SENT_ICC: u8 = 9;
     pub const REVERSAL_PENDING_ICC: u8 = 10;
+    /// As REVERSAL_PENDING_ICC, then the card's final ICC data (a u16 length, the bytes).
+    pub const REVERSAL_PENDING_FINAL_ICC: u8 = 11;
 }
 
 /// Why a record could not be encoded or read.
@@ -120,13 +122,17 @@ impl Writer {
     /// A request's field 55 after it, when it has one.
     fn icc(&mut self, r: &RequestRecord) -> Result<(), RecordError> {
         let Some(icc) = &r.icc else { return Ok(()) };
-        let len = u16::try_from(icc.len()).map_err(|_| RecordError::Field {
-            field: "icc",
+        self.blob("icc", icc)
+    }
+    /// A u16 length, then the bytes.
+    fn blob(&mut self, field: &'static str, bytes: &[u8]) -> Result<(), RecordError> {
+        let len = u16::try_from(bytes.len()).map_err(|_| RecordError::Field {
+            field,
             at: self.0.len(),
             why: "longer than 65535 bytes",
         })?;
         self.0.extend_from_slice(&len.to_le_bytes());
-        self.0.extend_from_slice(icc);
+        self.0.extend_from_slice(bytes);
         Ok(())
     }
     fn stamp(&mut self, s: &Stamp) -> Result<(), RecordError> {
@@ -203,16 +209,26 @@ impl Record {
                 w.opt_str("auth_code", auth_code.as_deref())?;
             }
             Record::ReversalPending(p) => {
-                w.u8(if p.original.icc.is_some() {
-                    tag::REVERSAL_PENDING_ICC
-                } else {
-                    tag::REVERSAL_PENDING
+                w.u8(match (&p.original.icc, &p.final_icc) {
+                    (None, None) => tag::REVERSAL_PENDING,
+                    (Some(_), None) => tag::REVERSAL_PENDING_ICC,
+                    (Some(_), Some(_)) => tag::REVERSAL_PENDING_FINAL_ICC,
+                    (None, Some(_)) => {
+                        return Err(RecordError::Field {
+                            field: "final_icc",
+                            at: 0,
+                            why: "final ICC data for a request that had none",
+                        });
+                    }
                 });
                 w.request(&p.original)?;
                 w.icc(&p.original)?;
                 w.opt_str("original_auth_code", p.original_auth_code.as_deref())?;
                 w.stan(p.stan);
                 w.stamp(&p.stamp)?;
+                if let Some(icc) = &p.final_icc {
+                    w.blob("final_icc", icc)?;
+                }
             }
             Record::ReversalDone {
                 original_stan,
@@ -270,16 +286,21 @@ impl Record {
                 response_code: r.response_code()?,
                 auth_code: r.auth_code("auth_code")?,
             },
-            tag::REVERSAL_PENDING | tag::REVERSAL_PENDING_ICC => {
+            tag::REVERSAL_PENDING | tag::REVERSAL_PENDING_ICC | tag::REVERSAL_PENDING_FINAL_ICC => {
                 Record::ReversalPending(PendingReversal {
-                    original: if tag == tag::REVERSAL_PENDING_ICC {
-                        r.request_icc()?
-                    } else {
+                    original: if tag == tag::REVERSAL_PENDING {
                         r.request()?
+                    } else {
+                        r.request_icc()?
                     },
                     original_auth_code: r.auth_code("original_auth_code")?,
                     stan: r.stan("reversal_stan")?,
                     stamp: r.stamp()?,
+                    final_icc: if tag == tag::REVERSAL_PENDING_FINAL_ICC {
+                        Some(r.blob("final_icc")?)
+                    } else {
+                        None
+                    },
                 })
             }
             tag::REVERSAL_DONE => Record::ReversalDone {
@@ -397,13 +418,19 @@ impl<'a> Reader<'a> {
     /// A request followed by its field 55.
     fn request_icc(&mut self) -> Result<RequestRecord, RecordError> {
         let mut request = self.request()?;
-        let len: [u8; 2] = self
-            .take("icc", 2)?
-            .try_into()
-            .map_err(|_| self.bad("icc", "short"))?;
-        let icc = self.take("icc", usize::from(u16::from_le_bytes(len)))?;
-        request.icc = Some(icc.to_vec());
+        request.icc = Some(self.blob("icc")?);
         Ok(request)
+    }
+
+    /// A u16 length, then that many bytes.
+    fn blob(&mut self, field: &'static str) -> Result<Vec<u8>, RecordError> {
+        let len: [u8; 2] = self
+            .take(field, 2)?
+            .try_into()
+            .map_err(|_| self.bad(field, "short"))?;
+        Ok(self
+            .take(field, usize::from(u16::from_le_bytes(len)))?
+            .to_vec())
     }
 
     fn request(&mut self) -> Result<RequestRecord, RecordError> {

@@ -214,6 +214,7 @@ async fn reverse(
         original_auth_code: auth_code,
         stan: t.next_stan(),
         stamp: Stamp::at(&now()),
+        final_icc: None,
     };
     let msg = terminal::request::reversal(&t.acceptor, &pending)?;
     let acknowledged = match send(t, stats, "reversal", &msg, Instant::now()).await {
