@@ -178,4 +178,33 @@ fn each_profile_through_gateway_and_issuer() {
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         assert!(text(&out).contains("--features pcsc"), "{}", text(&out));
     }
+
+    // Alice's stripe, service code 201 (a chip card): swiped, the terminal asks for the
+    // chip and sends nothing; with --fallback (the chip failed) it goes online as 801.
+    let mut toml = std::fs::read_to_string(&t).unwrap();
+    toml.push_str(
+        "\n[[card]]\nname = \"alice-stripe\"\npan = \"4761739001010010\"\nexpiry = \"3012\"\n\
+         track2 = \"4761739001010010=30122011000000000000\"\n",
+    );
+    std::fs::write(&t, toml).unwrap();
+    let out = posnet()
+        .args(["terminal", "--config", t.to_str().unwrap(), "--json"])
+        .args(["pay", "12.00", "--card", "alice-stripe"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("insert it"), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "no transaction: {}", text(&out));
+    let (v, out) = pay(&t, &["12.00", "--card", "alice-stripe", "--fallback"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(v["entry_mode"], "fallback");
+    assert_eq!(v["response_code"], "00");
+    // A stripe-only card cannot fall back.
+    let out = posnet()
+        .args(["terminal", "--config", t.to_str().unwrap()])
+        .args(["pay", "1.00", "--card", "alice", "--fallback"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("has no chip"), "{}", text(&out));
 }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use emv::kernel::TransactionType;
+use emv::kernel::fallback::{ChipAttempt, ServiceCode, SwipeDecision, swipe_decision};
 use iso8583::composite::track2::{Track2, Track2Error};
 use iso8583::mask::mask_pan;
 use zeroize::Zeroizing;
@@ -26,6 +28,18 @@ pub enum CardError {
     NoTrack2,
     #[error("entry must be `keyed` or `swiped`")]
     EntryMode,
+    #[error("track 2 service code: {0}")]
+    ServiceCode(#[from] emv::kernel::fallback::ServiceCodeError),
+    #[error(
+        "the service code says the card has a chip: insert it; a swipe is a fallback only after the chip failed"
+    )]
+    InsertChip,
+    #[error("the service code does not allow this transaction at a point of sale")]
+    ServiceCodeForbids,
+    #[error("the service code requires a PIN: enter one")]
+    PinRequired,
+    #[error("a fallback is a swipe of a chip card whose chip failed; service code {0} has no chip")]
+    FallbackWithoutChip(String),
 }
 
 /// PAN (primary account number, field 2). `Debug` and `Display` show the first 6 and last 4
@@ -144,6 +158,9 @@ pub enum EntryMode {
     Swiped,
     /// `051`: read from the chip (ICC), with field 55.
     Chip,
+    /// `801`: read from the magnetic stripe of a chip card whose chip could not be used
+    /// (EMV fallback).
+    Fallback,
 }
 
 impl EntryMode {
@@ -153,6 +170,7 @@ impl EntryMode {
             EntryMode::Keyed => "012",
             EntryMode::Swiped => "022",
             EntryMode::Chip => "051",
+            EntryMode::Fallback => "801",
         }
     }
 
@@ -161,6 +179,7 @@ impl EntryMode {
             "012" => Some(EntryMode::Keyed),
             "022" => Some(EntryMode::Swiped),
             "051" => Some(EntryMode::Chip),
+            "801" => Some(EntryMode::Fallback),
             _ => None,
         }
     }
@@ -170,6 +189,7 @@ impl EntryMode {
             EntryMode::Keyed => "keyed",
             EntryMode::Swiped => "swiped",
             EntryMode::Chip => "chip",
+            EntryMode::Fallback => "fallback",
         }
     }
 }
@@ -177,8 +197,16 @@ impl EntryMode {
 /// The card as presented for one transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Card {
-    Keyed { pan: Pan, expiry: Expiry },
-    Swiped { track2: Track2Data },
+    Keyed {
+        pan: Pan,
+        expiry: Expiry,
+    },
+    /// Read from the magnetic stripe; `fallback` when the card's chip was tried first and
+    /// could not be used.
+    Swiped {
+        track2: Track2Data,
+        fallback: bool,
+    },
 }
 
 impl Card {
@@ -194,20 +222,67 @@ impl Card {
         // A track whose PAN or expiry is unusable is refused here, not at send time.
         track2.pan()?;
         track2.expiry()?;
-        Ok(Card::Swiped { track2 })
+        Ok(Card::Swiped {
+            track2,
+            fallback: false,
+        })
+    }
+
+    /// The same stripe, read after the card's chip failed (EMV fallback, entry mode 801).
+    /// Only a chip card (service code 2xx or 6xx) falls back; others are plain swipes.
+    pub fn as_fallback(&self) -> Result<Card, CardError> {
+        let Card::Swiped { track2, .. } = self else {
+            return Err(CardError::NoTrack2);
+        };
+        let code = ServiceCode::from_track2_ascii(track2.reveal().as_bytes())?;
+        if !code.has_chip() {
+            let digits: String = code.0.iter().map(|d| char::from(b'0' + d % 10)).collect();
+            return Err(CardError::FallbackWithoutChip(digits));
+        }
+        Ok(Card::Swiped {
+            track2: track2.clone(),
+            fallback: true,
+        })
     }
 
     pub fn entry_mode(&self) -> EntryMode {
         match self {
             Card::Keyed { .. } => EntryMode::Keyed,
-            Card::Swiped { .. } => EntryMode::Swiped,
+            Card::Swiped {
+                fallback: false, ..
+            } => EntryMode::Swiped,
+            Card::Swiped { fallback: true, .. } => EntryMode::Fallback,
+        }
+    }
+
+    /// The service code rules for a swipe (ISO/IEC 7813, EMV Book 4 11.1) at this
+    /// attended point of sale with a PIN pad: a chip card must be inserted unless its chip
+    /// failed; the code may forbid goods and services here, or demand a PIN. Keyed cards
+    /// have no service code.
+    pub fn check_service_code(&self, pin_entered: bool) -> Result<(), CardError> {
+        let Card::Swiped { track2, fallback } = self else {
+            return Ok(());
+        };
+        let code = ServiceCode::from_track2_ascii(track2.reveal().as_bytes())?;
+        let chip = if *fallback {
+            ChipAttempt::Failed
+        } else {
+            ChipAttempt::NotTried
+        };
+        match swipe_decision(code, chip, TransactionType::Purchase, false, true) {
+            SwipeDecision::InsertChip => Err(CardError::InsertChip),
+            SwipeDecision::NotAllowed => Err(CardError::ServiceCodeForbids),
+            SwipeDecision::Proceed { pin_required, .. } if pin_required && !pin_entered => {
+                Err(CardError::PinRequired)
+            }
+            SwipeDecision::Proceed { .. } => Ok(()),
         }
     }
 
     pub fn pan(&self) -> Result<Pan, CardError> {
         match self {
             Card::Keyed { pan, .. } => Ok(pan.clone()),
-            Card::Swiped { track2 } => track2.pan(),
+            Card::Swiped { track2, .. } => track2.pan(),
         }
     }
 }
@@ -250,6 +325,52 @@ mod tests {
         assert_eq!(
             Card::swiped("4761739001010010=251220111438044000000000"),
             Err(CardError::Track2Length(41))
+        );
+    }
+
+    /// Service codes (ISO/IEC 7813): first digit 2 = chip card, third digit 1 = no
+    /// restriction, 0 = PIN required, 6 = PIN when a PIN pad is present, 3 = ATM only.
+    fn stripe(service_code: &str) -> Card {
+        Card::swiped(&format!("4761739001010010=3012{service_code}1000000000")).unwrap()
+    }
+
+    #[test]
+    fn a_chip_card_is_swiped_only_as_a_fallback_and_by_its_service_code() {
+        assert_eq!(stripe("101").check_service_code(false), Ok(()));
+        assert_eq!(stripe("101").entry_mode(), EntryMode::Swiped);
+        assert_eq!(
+            stripe("101").as_fallback(),
+            Err(CardError::FallbackWithoutChip("101".into()))
+        );
+        assert_eq!(
+            stripe("201").check_service_code(false),
+            Err(CardError::InsertChip)
+        );
+        let fallback = stripe("201").as_fallback().unwrap();
+        assert_eq!(fallback.entry_mode(), EntryMode::Fallback);
+        assert_eq!(fallback.entry_mode().field(), "801");
+        assert_eq!(fallback.check_service_code(false), Ok(()));
+        for (code, pin, expected) in [
+            ("220", false, Err(CardError::PinRequired)),
+            ("220", true, Ok(())),
+            ("206", false, Err(CardError::PinRequired)),
+            ("203", true, Err(CardError::ServiceCodeForbids)),
+        ] {
+            let card = stripe(code).as_fallback().unwrap();
+            assert_eq!(card.check_service_code(pin), expected, "{code} pin {pin}");
+        }
+        assert_eq!(
+            stripe("101").check_service_code(false),
+            stripe("601")
+                .as_fallback()
+                .unwrap()
+                .check_service_code(false)
+        );
+        assert_eq!(
+            Card::keyed("4761739001010010", "3012")
+                .unwrap()
+                .check_service_code(false),
+            Ok(())
         );
     }
 }

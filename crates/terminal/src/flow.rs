@@ -356,8 +356,10 @@ impl<D: Driver> Terminal<D> {
         amount_minor: u64,
         pin: Option<&str>,
     ) -> Result<TransactionResult, FlowError> {
-        // The PIN pad first: a PIN it refuses (or no PIN pad) stops the sale before anything
-        // is journaled or sent.
+        // The card's service code first (insert the chip, PIN required, not allowed here),
+        // then the PIN pad: a refusal stops the sale before anything is journaled or sent.
+        card.check_service_code(pin.is_some())
+            .map_err(RequestError::from)?;
         let pin_data = match pin {
             Some(p) => {
                 let pan = card.pan().map_err(RequestError::from)?;

@@ -55,6 +55,7 @@ pub fn receipt_for(
         EntryMode::Keyed => ReceiptEntry::Keyed,
         EntryMode::Swiped => ReceiptEntry::Swipe,
         EntryMode::Chip => ReceiptEntry::Chip,
+        EntryMode::Fallback => ReceiptEntry::Fallback,
     };
     let balance = result.balance.as_ref().and_then(|b| {
         let c = Currency::from_numeric(b.currency)?;

@@ -176,7 +176,7 @@ pub fn card_request(
             msg.set_owned(2, pan.reveal())?;
             msg.set_owned(14, expiry.reveal())?;
         }
-        Card::Swiped { track2 } => {
+        Card::Swiped { track2, .. } => {
             msg.set_owned(35, track2.reveal())?;
         }
     }

@@ -452,3 +452,26 @@ fn stan_allocation_wraps_and_persists() {
     assert_eq!(r.stan, stan(1));
     assert_eq!(t.driver().seen[0].msg.text(11), Some("000001"));
 }
+
+/// A chip card's stripe (service code 201): the terminal asks for the chip and sends
+/// nothing; after a chip failure the same swipe goes as a fallback, field 22 = 801.
+#[test]
+fn a_swiped_chip_card_goes_to_the_chip_and_falls_back_only_after_it_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = terminal(dir.path(), vec![]);
+    let chip_stripe = terminal::Card::swiped("4761739001010010=28122011143804400000").unwrap();
+    let refused = block_on(t.pay(&chip_stripe, 1_000)).unwrap_err();
+    assert!(
+        refused.to_string().contains("insert it"),
+        "{refused}: the merchant is told what to do"
+    );
+    assert!(t.driver().seen.is_empty(), "nothing sent");
+    assert_eq!(t.journal().state().next_stan(), stan(1), "no STAN used");
+    let fallback = chip_stripe.as_fallback().unwrap();
+    let r = block_on(t.pay(&fallback, 1_000)).unwrap();
+    assert!(r.approved);
+    assert_eq!(r.entry_mode, terminal::EntryMode::Fallback);
+    let sent = &t.driver().seen[0].msg;
+    assert_eq!(sent.text(22), Some("801"));
+    assert_eq!(sent.text(35), Some("4761739001010010=28122011143804400000"));
+}

@@ -60,6 +60,11 @@ enum Action {
         /// Read the PIN from the first line of standard input.
         #[arg(long)]
         pin_stdin: bool,
+        /// The card's chip was tried and could not be used: read its stripe as an EMV
+        /// fallback (field 22 = 801, always online). A chip card (service code 2xx/6xx)
+        /// swiped without it is refused: insert the chip first.
+        #[arg(long, requires = "card")]
+        fallback: bool,
     },
     /// Refund (0200, processing code 20).
     Refund {
@@ -369,6 +374,7 @@ async fn execute(config: &Config, action: Action, as_json: bool) -> Result<ExitC
             reader,
             pin,
             pin_stdin,
+            fallback,
         } => {
             let pin = if pin_stdin {
                 let mut line = zeroize::Zeroizing::new(String::new());
@@ -397,7 +403,10 @@ async fn execute(config: &Config, action: Action, as_json: bool) -> Result<ExitC
                     .map_err(network_hint)?;
                 return chip_report(config, &c, as_json);
             }
-            let c = card(c.as_deref().unwrap_or_default())?;
+            let mut c = card(c.as_deref().unwrap_or_default())?;
+            if fallback {
+                c = c.as_fallback().map_err(|e| anyhow!("--fallback: {e}"))?;
+            }
             match &pin {
                 Some(p) => t.pay_with_pin(&c, amount_minor, p).await,
                 None => t.pay(&c, amount_minor).await,

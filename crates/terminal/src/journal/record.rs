@@ -168,6 +168,7 @@ fn entry_code(mode: EntryMode) -> u8 {
         EntryMode::Keyed => 1,
         EntryMode::Swiped => 2,
         EntryMode::Chip => 3,
+        EntryMode::Fallback => 4,
     }
 }
 
@@ -452,6 +453,7 @@ impl<'a> Reader<'a> {
             1 => EntryMode::Keyed,
             2 => EntryMode::Swiped,
             3 => EntryMode::Chip,
+            4 => EntryMode::Fallback,
             _ => return Err(self.bad("entry_mode", "unknown entry mode")),
         };
         let pan = Pan::new(self.str("pan")?).map_err(|_| self.bad("pan", "not 12 to 19 digits"))?;

@@ -31,7 +31,7 @@ pub fn keyed_card() -> Card {
 }
 
 /// A Visa test track 2 (PAN 4761 7390 0101 0010 of Visa's published test cards).
-pub const TRACK2: &str = "4761739001010010=28122011143804400000";
+pub const TRACK2: &str = "4761739001010010=28121011143804400000";
 
 pub fn swiped_card() -> Card {
     Card::swiped(TRACK2).unwrap()
