@@ -23,6 +23,8 @@
 pub mod api;
 mod error;
 mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 mod master;
 mod pinpad;
 mod random;

@@ -51,7 +51,7 @@ impl core::fmt::Debug for SoftHsm {
     }
 }
 
-fn seal_keys(master: &MasterKey) -> Result<SealKeys, HsmError> {
+pub(crate) fn seal_keys(master: &MasterKey) -> Result<SealKeys, HsmError> {
     Ok(SealKeys {
         kbpk: master.store_kbpk()?,
         mac: master.store_mac_key()?,
