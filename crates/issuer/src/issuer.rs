@@ -266,6 +266,39 @@ impl Issuer {
         })
     }
 
+    /// What tells `msg` apart from the request whose stored answer is `first`, if anything:
+    /// its kind (the MTI, a repeat or a reversal advice counting as the same), or a field
+    /// both carry (processing code, amount, RRN, merchant, currency, PAN).
+    fn differs_from_answered(&self, msg: &Message<'_>, first: &[u8]) -> Option<String> {
+        let Ok(answered) = self.spec.unpack(first) else {
+            return Some("the stored answer cannot be read".into());
+        };
+        let asked = msg.mti();
+        if request_kind(answered.mti().as_bytes()) != request_kind(asked.as_bytes()) {
+            return Some(format!(
+                "it is a {asked}, the first was answered {}",
+                answered.mti()
+            ));
+        }
+        for (field, name) in [
+            (2, "PAN"),
+            (3, "processing code"),
+            (4, "amount"),
+            (37, "RRN"),
+            (42, "merchant"),
+            (49, "currency"),
+        ] {
+            // Only what the stored answer echoed can be compared (a decline kept for a late
+            // original carries fewer fields).
+            if let (Some(asked), Some(echoed)) = (msg.get(field), answered.get(field))
+                && asked != echoed
+            {
+                return Some(format!("field {field} ({name}) differs"));
+            }
+        }
+        None
+    }
+
     fn replayed(&self, response: Vec<u8>, reason: String) -> Answer {
         let code = self
             .spec
@@ -379,6 +412,15 @@ impl Issuer {
             req.mti, req.identity.stan, req.identity.transmission, req.identity.terminal
         );
         if let Some(first) = batch.decision(&key)? {
+            // Same terminal, STAN and field 7 but another request (another amount, card or
+            // kind): not a retry, and it must not get the first one's answer.
+            if let Some(why) = self.differs_from_answered(msg, &first.response) {
+                let verdict = Verdict::new(
+                    ResponseCode::DUPLICATE_TRANSMISSION,
+                    format!("{who} reuses the identity of an answered request: {why}"),
+                );
+                return self.unrecorded(msg, &verdict);
+            }
             return Ok(self.replayed(first.response, format!("retry of {who}: first answer")));
         }
         // Reversals are exempt from the duplicate check: they are idempotent by their original.
@@ -563,6 +605,24 @@ impl Issuer {
             reason: verdict.reason,
         })
     }
+}
+
+/// The request an MTI is or answers, as (class, function): an answer maps to its request's
+/// function, repeats (last digit) count as the request, and every reversal (0400, 0420 and
+/// their repeats and answers) is one kind.
+fn request_kind(mti: &[u8]) -> Option<(u8, u8)> {
+    let [_, class, function, _] = mti else {
+        return None;
+    };
+    if *class == b'4' {
+        return Some((b'4', b'0'));
+    }
+    let function = match function {
+        b'1' => b'0',
+        b'3' => b'2',
+        f => *f,
+    };
+    Some((*class, function))
 }
 
 /// What a verified chip request's answer carries besides its code.

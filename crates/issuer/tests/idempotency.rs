@@ -113,3 +113,41 @@ fn unrecorded_answers_are_deterministic() {
     // Once corrected, the same identity is decided.
     assert_eq!(b.send(&purchase(ALICE, 100, 1)).code(), "00");
 }
+
+/// Same terminal, STAN and field 7 as an answered request, but another amount, card or kind:
+/// not a retry. It gets 94 (not recorded: the identity keeps its first answer), nothing moves,
+/// and the true retry still gets the first answer; a reversal advice (0420) of an answered
+/// 0400 is the same reversal.
+#[test]
+fn same_identity_other_content_is_94_never_the_first_answer() {
+    let mut b = bank();
+    let sale = purchase(ALICE, 2_000, 9);
+    let first = b.answer(&sale);
+    assert_eq!(read(&first).code(), "00");
+    for (other, why) in [
+        (purchase(ALICE, 9_000, 9), "field 4 (amount) differs"),
+        (purchase(HANA_POOR, 2_000, 9), "field 2 (PAN) differs"),
+        (refund(ALICE, 2_000, 9), "field 3 (processing code) differs"),
+        (
+            preauth(ALICE, 2_000, 9),
+            "it is a 0100, the first was answered 0210",
+        ),
+    ] {
+        let other = other.set(7, sale.fields[&7].clone());
+        let answer = b.answer(&other);
+        assert_eq!(read(&answer).code(), "94", "{why}");
+        assert_eq!(answer.disposition, Disposition::Unrecorded);
+        assert!(answer.reason.contains(why), "{}", answer.reason);
+    }
+    assert_eq!(b.answer(&sale).response, first.response);
+    assert_eq!(b.card(ALICE).debits_posted, 2_000);
+    assert_eq!(b.available(HANA_POOR), 2_000);
+    let undo = reversal(&sale, 10);
+    assert_eq!(read(&b.answer(&undo)).code(), "00");
+    let mut advice = undo.clone();
+    advice.mti = "0420";
+    let again = b.answer(&advice);
+    assert_eq!(again.disposition, Disposition::Replayed, "{}", again.reason);
+    assert_eq!(b.available(ALICE), 100_000);
+    b.assert_audit_clean();
+}
