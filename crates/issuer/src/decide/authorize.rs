@@ -8,7 +8,7 @@
 use iso8583::ResponseCode;
 use ledger::{Storage, Transfer};
 
-use super::{Ctx, Plan, known_card, sequence_transfer, totals_legs};
+use super::{Ctx, Plan, merchant_and_card, other_currency, sequence_transfer, totals_legs};
 use crate::auth_code::auth_code;
 use crate::chart::{limit_ledger, money_ledger, transfer_code};
 use crate::config::{CardStatus, TxnKind};
@@ -51,23 +51,12 @@ pub(crate) fn authorize<S: Storage>(
             format!("amount zero in a {}", kind.name()),
         ));
     }
-    let Some(merchant) = ctx.book.merchant(&req.merchant) else {
-        return Ok(Plan::answer(
-            ResponseCode::INVALID_MERCHANT,
-            format!("unknown merchant {:?}", req.merchant),
-        ));
+    let (merchant, card) = match merchant_and_card(ctx.book, req) {
+        Ok(found) => found,
+        Err(plan) => return Ok(plan),
     };
     let Some(presented) = req.card.as_ref() else {
         return Ok(Plan::answer(ResponseCode::FORMAT_ERROR, "no card number"));
-    };
-    let card = match known_card(ctx.book, &presented.pan) {
-        Ok(card) => card,
-        Err(verdict) => {
-            return Ok(Plan {
-                transfers: Vec::new(),
-                verdict,
-            });
-        }
     };
     let refused = match card.status {
         CardStatus::Active => None,
@@ -111,16 +100,10 @@ pub(crate) fn authorize<S: Storage>(
             format!("card {} may not do a {}", card.pan, kind.name()),
         ));
     }
-    let cur = card.currency;
-    if req.currency != cur {
-        return Ok(Plan::answer(
-            ResponseCode::INVALID_TRANSACTION,
-            format!(
-                "currency {:03} differs from the card's {cur:03} (no conversion)",
-                req.currency
-            ),
-        ));
+    if let Some(plan) = other_currency(req, card) {
+        return Ok(plan);
     }
+    let cur = card.currency;
 
     let base = ctx.base;
     let chart = &ctx.book.chart;

@@ -19,8 +19,9 @@ use ledger::{Batch, Storage, Transfer, TransferRejected};
 
 use crate::book::{Book, CardLookup};
 use crate::chart::{COUNT_LEDGER, transfer_code};
-use crate::config::CardConfig;
+use crate::config::{CardConfig, MerchantConfig};
 use crate::key::{Leg, transfer_id};
+use crate::request::Financial;
 use crate::respond::Verdict;
 use crate::security::Security;
 use crate::time::UnixTime;
@@ -104,6 +105,41 @@ pub(crate) fn known_card<'a>(book: &'a Book, pan: &str) -> Result<&'a CardConfig
         CardLookup::Unknown => format!("no card with PAN {masked}"),
     };
     Err(Verdict::new(ResponseCode::INVALID_CARD_NUMBER, why))
+}
+
+/// The merchant and the configured card of a card request, or the plan that answers it:
+/// unknown merchant (03), no card number (30), a PAN that is not one of ours (14).
+pub(crate) fn merchant_and_card<'a>(
+    book: &'a Book,
+    req: &Financial,
+) -> Result<(&'a MerchantConfig, &'a CardConfig), Plan> {
+    let Some(merchant) = book.merchant(&req.merchant) else {
+        return Err(Plan::answer(
+            ResponseCode::INVALID_MERCHANT,
+            format!("unknown merchant {:?}", req.merchant),
+        ));
+    };
+    let Some(presented) = req.card.as_ref() else {
+        return Err(Plan::answer(ResponseCode::FORMAT_ERROR, "no card number"));
+    };
+    let card = known_card(book, &presented.pan).map_err(|verdict| Plan {
+        transfers: Vec::new(),
+        verdict,
+    })?;
+    Ok((merchant, card))
+}
+
+/// The 12 for a request in another currency than the card's (no conversion).
+pub(crate) fn other_currency(req: &Financial, card: &CardConfig) -> Option<Plan> {
+    (req.currency != card.currency).then(|| {
+        Plan::answer(
+            ResponseCode::INVALID_TRANSACTION,
+            format!(
+                "currency {:03} differs from the card's {:03} (no conversion)",
+                req.currency, card.currency
+            ),
+        )
+    })
 }
 
 /// One unit on the authorization code sequence (leg [`Leg::AuthSequence`]).
