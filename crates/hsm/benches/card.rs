@@ -1,12 +1,13 @@
 //! The issuer's card checks through the `Hsm` trait on a `SoftHsm`: ARQC verification (IMK →
-//! ICC master key, option A → EMV common session key → cryptogram), ARPC method 1, and CVV.
+//! ICC master key, option A → EMV common session key → cryptogram), ARPC method 1, the issuer
+//! script MAC (IMK-SMI → MK-SMI → SK-SMI from the ARQC), and CVV.
 //!
 //! `cargo bench -p hsm --bench card -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hsm::{ArpcMethod, CardKeyRef, Hsm, IccMasterKeyOption, SessionKeyDerivation};
+use hsm::{ArpcMethod, CardKeyRef, Hsm, IccMasterKeyOption, ScriptKeyRef, SessionKeyDerivation};
 use paysec::SecretKey;
 use paysec::emv::{self, CryptogramPadding};
 use paysec::pinverify::cvv;
@@ -155,6 +156,51 @@ fn arqc(c: &mut Criterion) {
     g.finish();
 }
 
+/// An APPLICATION BLOCK's MAC for each transaction: header `841E000008`, ATC, ARQC.
+fn script_mac(c: &mut Criterion) {
+    let net = common::network();
+    let cards = common::cards(common::CARDS);
+    let imk_smi = common::tdes(keys::IMK_SMI);
+    let txs = transactions(&cards, CryptogramPadding::Method2);
+    let input = |tx: &Tx| {
+        let mut d = vec![0x84, 0x1E, 0x00, 0x00, 0x08];
+        d.extend(tx.atc.to_be_bytes());
+        d.extend(tx.arqc);
+        d
+    };
+    let key = |tx: &Tx| ScriptKeyRef {
+        imk: "imk.smi",
+        pan: &cards[tx.card].pan,
+        psn: Some(PSN),
+        option: IccMasterKeyOption::A,
+        arqc: tx.arqc,
+    };
+    for tx in &txs {
+        let mk = emv::derive_icc_master_key_a(&imk_smi, &cards[tx.card].pan, Some(PSN)).unwrap();
+        let sk = emv::derive_common_session_key(&mk, tx.arqc).unwrap();
+        let expected = emv::issuer_script_mac(&sk, &input(tx), 8).unwrap();
+        let mac = net
+            .issuer
+            .generate_script_mac(&key(tx), &input(tx), 8)
+            .unwrap();
+        assert_eq!(mac, expected);
+    }
+    let inputs: Vec<Vec<u8>> = txs.iter().map(input).collect();
+    let mut g = c.benchmark_group("emv");
+    g.throughput(Throughput::Elements(1));
+    let mut i = 0usize;
+    g.bench_function("script_mac_application_block", |b| {
+        b.iter(|| {
+            let k = i % txs.len();
+            i += 1;
+            net.issuer
+                .generate_script_mac(&key(&txs[k]), black_box(&inputs[k]), 8)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
 fn cvv_check(c: &mut Criterion) {
     let net = common::network();
     let cards = common::cards(common::CARDS);
@@ -200,5 +246,5 @@ fn cvv_check(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, arqc, cvv_check);
+criterion_group!(benches, arqc, script_mac, cvv_check);
 criterion_main!(benches);

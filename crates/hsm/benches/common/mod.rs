@@ -35,6 +35,8 @@ pub mod keys {
     pub const CVK: &str = "0123456789ABCDEFFEDCBA9876543210";
     /// IMK-AC, the issuer master key for application cryptograms.
     pub const IMK_AC: &str = "9E15204313F7318ACB79B90BD986AD29";
+    /// IMK-SMI, the issuer master key for issuer script MACs (secure messaging integrity).
+    pub const IMK_SMI: &str = "4664942FE615FB02E5D57F292AA2B3B6";
     /// ZAK (zone MAC key) for the ISO 9797-1 algorithm 3 retail MAC between hosts.
     pub const ZAK: &str = "A1B2C3D4E5F60718293A4B5C6D7E8F90";
 }
@@ -97,6 +99,12 @@ pub fn network() -> Network {
         "imk.ac",
         KeyUsage::EmvMkAc,
         &tdes(keys::IMK_AC),
+    );
+    import(
+        &mut issuer,
+        "imk.smi",
+        KeyUsage::EmvMkSmi,
+        &tdes(keys::IMK_SMI),
     );
     import(&mut issuer, "zak", KeyUsage::MacAlg3, &tdes(keys::ZAK));
     let zpk_block = issuer.export_tr31("zpk", "kbpk").unwrap();
