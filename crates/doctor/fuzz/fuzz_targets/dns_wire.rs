@@ -27,7 +27,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(query) = encode_query(id, name) else {
         return;
     };
-    assert!(parse_reply(id, name, &query).is_err(), "a query is not a response");
+    assert!(
+        parse_reply(id, name, &query).is_err(),
+        "a query is not a response"
+    );
     let mut answer = query.clone();
     if let Some(flags) = answer.get_mut(2) {
         *flags |= 0x80;

@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
     let ihl = usize::from(data[0] & 0x0F) * 4;
     assert!(data.len() >= ihl + 20);
     assert_eq!(seen.flags, data[ihl + 13]);
-    assert_eq!(seen.src_port, u16::from_be_bytes([data[ihl], data[ihl + 1]]));
+    assert_eq!(
+        seen.src_port,
+        u16::from_be_bytes([data[ihl], data[ihl + 1]])
+    );
     let initial = u16::from(seen.ttl) + u16::from(hops_from_ttl(seen.ttl));
     assert!([64, 128, 255].contains(&initial));
 });

@@ -16,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let master = MasterKey::from_bytes(&[0x42; 32]).unwrap();
     let _ = decode_store(&master, data);
 
-    let mut text = format!("{STORE_MAGIC}\nmaster-kcv {}\n", master.kcv_hex().unwrap()).into_bytes();
+    let mut text =
+        format!("{STORE_MAGIC}\nmaster-kcv {}\n", master.kcv_hex().unwrap()).into_bytes();
     text.extend_from_slice(data);
     if !text.ends_with(b"\n") {
         text.push(b'\n');
@@ -29,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(e) => {
-            assert!(!matches!(e, HsmError::StoreTampered | HsmError::WrongMasterKey { .. }), "{e}");
+            assert!(
+                !matches!(e, HsmError::StoreTampered | HsmError::WrongMasterKey { .. }),
+                "{e}"
+            );
             assert!(!e.to_string().is_empty());
         }
     }
