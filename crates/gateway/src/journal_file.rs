@@ -100,8 +100,16 @@ impl JournalFile {
                 source,
             })?;
         }
-        self.file.write_all(&self.buf).map_err(io(&self.path))?;
-        self.file.sync_data().map_err(io(&self.path))?;
+        let written = self
+            .file
+            .write_all(&self.buf)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = written {
+            // Cut what may have been half written: a torn record in the middle of the file
+            // would end the replay there and lose every record appended after it.
+            let _ = self.file.set_len(self.len);
+            return Err(io(&self.path)(e));
+        }
         self.len += self.buf.len() as u64;
         Ok(())
     }
@@ -111,7 +119,12 @@ impl JournalFile {
         if self.len <= COMPACT_ABOVE_BYTES {
             return Ok(());
         }
-        self.file = write_compacted(&self.path, &gateway.snapshot())?;
+        self.compact(&gateway.snapshot())
+    }
+
+    /// Rewrites the journal as `snapshot` (the live state's records).
+    pub fn compact(&mut self, snapshot: &[Record]) -> Result<(), JournalFileError> {
+        self.file = write_compacted(&self.path, snapshot)?;
         self.len = self.file.metadata().map_err(io(&self.path))?.len();
         Ok(())
     }

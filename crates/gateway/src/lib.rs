@@ -48,6 +48,7 @@ mod gateway;
 mod issuer;
 pub mod journal;
 pub mod journal_file;
+pub mod journal_writer;
 pub mod reply;
 mod restore;
 pub mod reversal;

@@ -3,9 +3,12 @@
 //! owns the core and carries out its actions in order.
 //!
 //! Why a thread: the core is plain synchronous code and a journal record must be fsynced before
-//! the actions after it; a dedicated thread does that without stalling tokio's workers.
+//! the actions after it; a dedicated thread does that without stalling tokio's workers. The
+//! fsyncs themselves run on the journal's own thread ([`crate::journal_writer`], group commit):
+//! the core's thread hands each event's records over, holds back the actions that follow them,
+//! and goes on with the next event meanwhile.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -22,8 +25,8 @@ use crate::action::{Action, ConnId, Level, MatchKey};
 use crate::clock::UnixMs;
 use crate::config::{Config, IssuerLink};
 use crate::gateway::Gateway;
-use crate::journal::Record;
-use crate::journal_file::{JournalFile, JournalFileError};
+use crate::journal_file::{COMPACT_ABOVE_BYTES, JournalFile, JournalFileError};
+use crate::journal_writer::{JournalSink, JournalWriter};
 
 /// Events waiting for the core; beyond it, senders wait (back-pressure on terminals).
 const EVENTS_MAX: usize = 4096;
@@ -91,6 +94,8 @@ enum Event {
         up: bool,
     },
     Tick,
+    /// The journal thread made more records durable.
+    Durable,
     Stop,
 }
 
@@ -164,16 +169,16 @@ pub async fn start(config: &Config, shutdown: Shutdown) -> Result<Started, Serve
     let local_addr = server.local_addr();
 
     let runtime = tokio::runtime::Handle::current();
-    let actor = Actor {
+    let actor = Actor::new(
         core,
-        journal,
-        spec: spec.clone(),
-        config: config.clone(),
-        waiters: HashMap::new(),
+        Box::new(journal),
+        spec.clone(),
+        config,
         links,
-        tx: tx.clone(),
+        tx.clone(),
         runtime,
-    };
+    )
+    .map_err(ServerError::Thread)?;
     let core_thread = std::thread::Builder::new()
         .name("gateway-core".into())
         .spawn(move || actor.run(rx))
@@ -336,7 +341,12 @@ impl Handler for TerminalHandler {
 /// The owner of the core: takes events one at a time, carries out the actions.
 struct Actor {
     core: Gateway,
-    journal: JournalFile,
+    journal: JournalWriter,
+    /// Events' actions not carried out yet, oldest first: each waits for the records before
+    /// it to be durable, and for every action before it.
+    held: VecDeque<Held>,
+    /// The submission number of a compaction not yet done.
+    compacting: Option<u64>,
     spec: Arc<Spec>,
     config: Config,
     /// Terminal requests awaiting an issuer's answer, by match key, with their connection.
@@ -353,7 +363,44 @@ struct Current {
     reply: Option<oneshot::Sender<Reply>>,
 }
 
+/// One event's actions, held until the journal is durable far enough.
+struct Held {
+    /// Each action with the journal submission that must be durable before it.
+    steps: VecDeque<(u64, Action)>,
+    current: Option<Current>,
+}
+
 impl Actor {
+    fn new(
+        core: Gateway,
+        journal: Box<dyn JournalSink>,
+        spec: Arc<Spec>,
+        config: &Config,
+        links: HashMap<String, IssuerHandle>,
+        tx: mpsc::Sender<Event>,
+        runtime: tokio::runtime::Handle,
+    ) -> std::io::Result<Actor> {
+        let woken = {
+            let tx = tx.clone();
+            // A full queue needs no wake-up: the actor releases after every event it takes.
+            Box::new(move || {
+                let _ = tx.try_send(Event::Durable);
+            })
+        };
+        Ok(Actor {
+            core,
+            journal: JournalWriter::start(journal, woken)?,
+            held: VecDeque::new(),
+            compacting: None,
+            spec,
+            config: config.clone(),
+            waiters: HashMap::new(),
+            links,
+            tx,
+            runtime,
+        })
+    }
+
     fn run(mut self, mut rx: mpsc::Receiver<Event>) {
         let _guard = self.runtime.enter();
         while let Some(event) = rx.blocking_recv() {
@@ -361,9 +408,16 @@ impl Actor {
                 break;
             }
         }
+        self.drain();
         for h in self.links.values() {
             h.link.close();
         }
+    }
+
+    /// At shutdown: syncs what is queued and carries out what waited for it.
+    fn drain(&mut self) {
+        self.journal.stop();
+        self.release();
     }
 
     fn handle(&mut self, event: Event) -> bool {
@@ -391,21 +445,12 @@ impl Actor {
                     }
                     Err((mti, why)) => (self.core.on_terminal_garbage(conn, mti, &why), None),
                 };
-                let mut current = Current {
+                let current = Current {
                     conn,
                     key,
                     reply: Some(reply),
                 };
-                self.execute(actions, Some(&mut current));
-                if let Some(reply) = current.reply.take() {
-                    match current.key {
-                        // Forwarded (or a retransmission of one): answered when the issuer is.
-                        Some(key) => self.waiters.entry(key).or_default().push((conn, reply)),
-                        None => {
-                            let _ = reply.send(Reply::Nothing);
-                        }
-                    }
-                }
+                self.execute(actions, Some(current));
             }
             Event::Issuer { link, message } => {
                 let actions = self.core.on_issuer_message(&link, &message, now);
@@ -435,58 +480,116 @@ impl Actor {
                 let actions = self.core.on_tick(now);
                 self.execute(actions, None);
             }
+            Event::Durable => {}
             Event::Stop => return false,
         }
+        self.release();
+        self.compact_if_large();
         true
     }
 
-    /// Carries out `actions` in order; consecutive journal records share one fsync, which
-    /// happens before any action after them.
-    fn execute(&mut self, actions: Vec<Action>, mut current: Option<&mut Current>) {
-        let mut records: Vec<Record> = Vec::new();
+    /// Hands `actions`' journal records to the journal thread and queues the other actions
+    /// behind them: each runs once every record before it (in this list or an earlier one) is
+    /// durable, and after every action queued before it.
+    fn execute(&mut self, actions: Vec<Action>, current: Option<Current>) {
+        let before = self.journal.submitted_seq();
+        let mut records = Vec::new();
+        let mut steps = Vec::with_capacity(actions.len());
         for action in actions {
-            if !matches!(action, Action::Journal(_)) && !records.is_empty() {
-                self.flush(&mut records);
-            }
             match action {
                 Action::Journal(r) => records.push(r),
-                Action::Log { level, text } => match level {
-                    Level::Info => info!("{text}"),
-                    Level::Warn => warn!("{text}"),
-                    Level::Error => error!("{text}"),
-                },
-                Action::ToTerminal { conn, message } => {
-                    self.send_terminal(conn, &message, current.as_deref_mut());
-                }
-                Action::CloseTerminal { conn } => {
-                    if let Some(c) = current.as_deref_mut()
-                        && c.conn == conn
-                        && let Some(reply) = c.reply.take()
-                    {
-                        let _ = reply.send(Reply::Close("unreadable frame".into()));
-                    }
-                }
-                Action::ToIssuer { link, message } => self.send_issuer(link, message),
-                Action::ResetLink { link } => self.reset_link(&link),
+                other => steps.push((!records.is_empty(), other)),
             }
         }
-        if !records.is_empty() {
-            self.flush(&mut records);
-        }
-        if let Err(e) = self.journal.compact_if_large(&self.core) {
-            error!("journal compaction failed: {e}");
+        // One submission per event: the records go to disk in the order the core made them.
+        let after = if records.is_empty() {
+            before
+        } else {
+            self.journal.submit(records)
+        };
+        let steps = steps
+            .into_iter()
+            .map(|(after_record, a)| (if after_record { after } else { before }, a))
+            .collect();
+        self.held.push_back(Held { steps, current });
+    }
+
+    /// Carries out the held actions whose records are durable, oldest first, up to the first
+    /// one that must still wait.
+    fn release(&mut self) {
+        let durable = self.journal.durable_seq();
+        while let Some(mut held) = self.held.pop_front() {
+            while let Some((wait, _)) = held.steps.front() {
+                if *wait > durable {
+                    self.held.push_front(held);
+                    return;
+                }
+                if let Some((_, action)) = held.steps.pop_front() {
+                    self.act(action, held.current.as_mut());
+                }
+            }
+            if let Some(current) = held.current {
+                self.finish(current);
+            }
         }
     }
 
-    fn flush(&mut self, records: &mut Vec<Record>) {
-        if let Err(e) = self.journal.append(records) {
-            // The state in memory goes on; what was not made durable is lost on a crash.
-            error!(
-                "journal write failed, {} records not durable: {e}",
-                records.len()
-            );
+    fn act(&mut self, action: Action, current: Option<&mut Current>) {
+        match action {
+            // Handed to the journal thread by `execute`.
+            Action::Journal(_) => {}
+            Action::Log { level, text } => match level {
+                Level::Info => info!("{text}"),
+                Level::Warn => warn!("{text}"),
+                Level::Error => error!("{text}"),
+            },
+            Action::ToTerminal { conn, message } => {
+                self.send_terminal(conn, &message, current);
+            }
+            Action::CloseTerminal { conn } => {
+                if let Some(c) = current
+                    && c.conn == conn
+                    && let Some(reply) = c.reply.take()
+                {
+                    let _ = reply.send(Reply::Close("unreadable frame".into()));
+                }
+            }
+            Action::ToIssuer { link, message } => self.send_issuer(link, message),
+            Action::ResetLink { link } => self.reset_link(&link),
         }
-        records.clear();
+    }
+
+    /// A terminal request whose actions gave no answer: it waits for the issuer's, if it went
+    /// there.
+    fn finish(&mut self, mut current: Current) {
+        if let Some(reply) = current.reply.take() {
+            match current.key {
+                // Forwarded (or a retransmission of one): answered when the issuer is.
+                Some(key) => self
+                    .waiters
+                    .entry(key)
+                    .or_default()
+                    .push((current.conn, reply)),
+                None => {
+                    let _ = reply.send(Reply::Nothing);
+                }
+            }
+        }
+    }
+
+    /// Rewrites the journal from the live state once it has grown past the limit, on the
+    /// journal thread, in order after every record already submitted (all of which the
+    /// snapshot holds).
+    fn compact_if_large(&mut self) {
+        if let Some(seq) = self.compacting {
+            if self.journal.durable_seq() < seq {
+                return;
+            }
+            self.compacting = None;
+        }
+        if self.journal.len_bytes() > COMPACT_ABOVE_BYTES {
+            self.compacting = Some(self.journal.compact(self.core.snapshot()));
+        }
     }
 
     fn send_terminal(
@@ -595,3 +698,6 @@ impl Actor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

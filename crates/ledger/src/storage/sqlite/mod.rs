@@ -1,9 +1,14 @@
-//! SQLite storage: WAL, `synchronous = FULL`, one transaction (one fsync) per batch.
+//! SQLite storage: WAL, `synchronous = FULL`, one transaction (one fsync) per batch, and WAL
+//! checkpoints on a thread of their own ([`checkpoint`]).
 
+mod checkpoint;
 mod codec;
 mod schema;
 
+use std::fs::File;
 use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use rusqlite::{Connection, Row, TransactionBehavior, params};
 
@@ -17,9 +22,11 @@ use crate::core::transfer::Transfer;
 use crate::decision::{Decision, RequestKey};
 use crate::error::StorageError;
 
+pub use checkpoint::{CHECKPOINT_INTERVAL, WAL_TRUNCATE_ABOVE_BYTES};
 pub use schema::SCHEMA_VERSION;
 
-/// How long an opener waits for a file another connection holds.
+/// How long a connection waits for a lock another connection holds (the checkpointer's
+/// `TRUNCATE`, the committer's write).
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Maps a rusqlite error to a storage error naming the step.
@@ -33,19 +40,44 @@ pub(crate) fn backend(op: &'static str) -> impl FnOnce(rusqlite::Error) -> Stora
 /// A ledger database file. Opening creates the schema if the file is new.
 #[derive(Debug)]
 pub struct SqliteStorage {
+    // Dropped in this order: the checkpoint thread stops, the connection closes (SQLite's last
+    // checkpoint), then the owner lock goes.
+    checkpointer: Option<checkpoint::Checkpointer>,
     conn: Connection,
+    _owner: File,
 }
 
 impl SqliteStorage {
-    /// Opens (or creates) the database at `path`, exclusively for this process.
+    /// Opens (or creates) the database at `path`, exclusively for this process, and starts
+    /// its checkpoint thread.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StorageError> {
+        Self::open_with(path.as_ref(), Some(CHECKPOINT_INTERVAL))
+    }
+
+    /// `checkpoint_every: None` leaves the WAL unchecked until the database closes: tests only.
+    fn open_with(path: &Path, checkpoint_every: Option<Duration>) -> Result<Self, StorageError> {
+        let owner = checkpoint::lock_owner(path)?;
         let mut conn = Connection::open(path).map_err(backend("open: connect"))?;
-        // The file has one owner; waiting long for it only delays the error a second opener gets.
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(backend("open: set busy_timeout"))?;
         schema::configure(&conn)?;
         schema::ensure(&mut conn)?;
-        Ok(Self { conn })
+        let checkpointer = checkpoint_every
+            .map(|every| checkpoint::Checkpointer::start(path, every))
+            .transpose()?;
+        Ok(Self {
+            checkpointer,
+            conn,
+            _owner: owner,
+        })
+    }
+
+    /// How many checkpoints the checkpoint thread has run that copied WAL frames back into
+    /// the database file.
+    pub fn checkpoints_copied(&self) -> u64 {
+        self.checkpointer
+            .as_ref()
+            .map_or(0, |c| c.counts.copied.load(Ordering::Acquire))
     }
 
     fn one<T>(

@@ -56,12 +56,12 @@ CREATE TABLE decisions (
 
 /// Sets the durability pragmas and checks that SQLite accepted them.
 pub(crate) fn configure(conn: &Connection) -> Result<(), StorageError> {
-    // One owner per file: the committer. Exclusive locking makes a second opener fail instead
-    // of racing it, and lets WAL work without a shared-memory index.
+    // One owner per process (see `checkpoint::lock_owner`), but two connections: the committer
+    // and the checkpointer, so the locking mode stays NORMAL (WAL index in shared memory).
     let mode: String = conn
-        .query_row("PRAGMA locking_mode = EXCLUSIVE", [], |r| r.get(0))
+        .query_row("PRAGMA locking_mode = NORMAL", [], |r| r.get(0))
         .map_err(backend("open: set locking_mode"))?;
-    expect_pragma("locking_mode", &mode, "exclusive")?;
+    expect_pragma("locking_mode", &mode, "normal")?;
     let journal: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(backend(
@@ -75,6 +75,11 @@ pub(crate) fn configure(conn: &Connection) -> Result<(), StorageError> {
         .query_row("PRAGMA synchronous", [], |r| r.get(0))
         .map_err(backend("open: read synchronous"))?;
     expect_pragma("synchronous", &synchronous.to_string(), "2")?;
+    // No checkpoint inside a commit: the checkpoint thread does them.
+    let autocheckpoint: i64 = conn
+        .query_row("PRAGMA wal_autocheckpoint = 0", [], |r| r.get(0))
+        .map_err(backend("open: set wal_autocheckpoint"))?;
+    expect_pragma("wal_autocheckpoint", &autocheckpoint.to_string(), "0")?;
     Ok(())
 }
 

@@ -48,10 +48,97 @@ fn durability_pragmas_are_in_force() {
         .conn
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
+    let autocheckpoint: i64 = storage
+        .conn
+        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(
-        (journal.as_str(), sync, version),
-        ("wal", 2, SCHEMA_VERSION)
+        (journal.as_str(), sync, version, autocheckpoint),
+        ("wal", 2, SCHEMA_VERSION, 0)
     );
+}
+
+/// Commits `n` batches of one transfer each, straight to the storage.
+fn commit_transfers(storage: &mut SqliteStorage, n: u128) {
+    commit_transfers_from(storage, 0, n);
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+fn wal_of(path: &Path) -> std::path::PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    wal.into()
+}
+
+/// How many transfers the main database file holds on its own, without its WAL: what
+/// checkpoints have copied back. `None` while it cannot be read (no schema yet, or a copy
+/// taken in the middle of a checkpoint).
+fn transfers_in_main_file(path: &Path, scratch: &Path) -> Option<i64> {
+    let copy = scratch.join("copy.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = copy.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::copy(path, &copy).ok()?;
+    let conn = Connection::open(&copy).ok()?;
+    conn.query_row("SELECT count(*) FROM transfers", [], |r| r.get(0))
+        .ok()
+}
+
+/// Past SQLite's default autocheckpoint threshold (1,000 WAL frames), commits still copy
+/// nothing back into the database file: with `wal_autocheckpoint = 0` the committing
+/// connection never checkpoints.
+#[test]
+fn commits_never_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.db");
+    let mut storage = SqliteStorage::open_with(&path, None).unwrap();
+    let main_len = file_len(&path);
+    commit_transfers(&mut storage, 1_200);
+    // A WAL frame is a 24-byte header and a 4,096-byte page, after a 32-byte file header.
+    let frames = (file_len(&wal_of(&path)) - 32) / (24 + 4_096);
+    assert!(frames > 1_000, "only {frames} WAL frames");
+    assert_eq!(file_len(&path), main_len);
+    assert_eq!(storage.checkpoints_copied(), 0);
+}
+
+/// The checkpoint thread, on its own connection, copies the committed frames back into the
+/// database file while the committer goes on.
+#[test]
+fn the_checkpoint_thread_copies_the_wal_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.db");
+    let mut storage = SqliteStorage::open(&path).unwrap();
+    commit_transfers(&mut storage, 300);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while transfers_in_main_file(&path, scratch.path()) != Some(300) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the main file holds {:?} transfers after 20 s",
+            transfers_in_main_file(&path, scratch.path())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(storage.checkpoints_copied() >= 1);
+    // The committer still reads and writes as before.
+    commit_transfers_from(&mut storage, 300, 10);
+    assert!(storage.transfer(1_000 + 309).unwrap().is_some());
+}
+
+fn commit_transfers_from(storage: &mut SqliteStorage, first: u128, n: u128) {
+    for i in first..first + n {
+        let mut changes = ChangeSet::default();
+        let id = 1_000 + i;
+        changes
+            .transfers
+            .insert(id, Transfer::single(id, 1, 2, 3, EUR, 1));
+        storage.commit(&changes).unwrap();
+    }
 }
 
 #[test]
