@@ -33,13 +33,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        let stop = crate::cmd::logging::StopSignals::install()?;
         let (trigger, shutdown) = link::shutdown_pair();
         let started = gateway::server::start(&config, shutdown).await?;
         eprintln!(
             "posnet gateway: listening on {} (mutual TLS); Ctrl-C to stop",
             started.local_addr
         );
-        crate::cmd::logging::wait_for_stop().await?;
+        stop.wait().await;
         trigger.trigger();
         let _ = started.done.await;
         Ok(ExitCode::SUCCESS)

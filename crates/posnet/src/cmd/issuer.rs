@@ -62,13 +62,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        let stop = crate::cmd::logging::StopSignals::install()?;
         let (trigger, shutdown) = link::shutdown_pair();
         let running = issuer::server::start(&config, a.listen.as_deref(), shutdown).await?;
         eprintln!(
             "posnet issuer: listening on {} (mutual TLS); Ctrl-C to stop",
             running.local_addr
         );
-        crate::cmd::logging::wait_for_stop().await?;
+        stop.wait().await;
         trigger.trigger();
         let _ = running.task.await;
         Ok(ExitCode::SUCCESS)

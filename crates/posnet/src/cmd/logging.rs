@@ -21,14 +21,28 @@ pub fn init_at(default_level: &str) {
         .try_init();
 }
 
-/// Returns when the process is asked to stop (SIGINT or SIGTERM).
-pub async fn wait_for_stop() -> Result<()> {
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?;
-    let mut terminate =
-        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
+/// The stop signals (SIGINT, SIGTERM), caught from the moment this is made: make it before a
+/// service says it is ready, so a stop that follows the ready line at once is not lost to
+/// the default action (an abrupt exit).
+pub struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Catches SIGINT and SIGTERM from now on (inside a tokio runtime).
+    pub fn install() -> Result<StopSignals> {
+        Ok(StopSignals {
+            interrupt: signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?,
+            terminate: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+        })
     }
-    Ok(())
+
+    /// Returns when the process is asked to stop.
+    pub async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }

@@ -60,6 +60,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             gateway: a.gateway_port,
             issuer_timeout_ms: 8_000,
         };
+        let stop = crate::cmd::logging::StopSignals::install()?;
         let net = network::start(&a.data, &ports).await?;
         for id in setup::TERMINALS {
             let path = net.layout.terminal_config(id);
@@ -93,7 +94,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "Ctrl-C stops both; `posnet issuer audit --config {}` then checks the ledger.",
             net.layout.issuer_config().display()
         );
-        crate::cmd::logging::wait_for_stop().await?;
+        stop.wait().await;
         net.stop().await;
         Ok(ExitCode::SUCCESS)
     })
