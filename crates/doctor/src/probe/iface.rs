@@ -46,13 +46,17 @@ pub fn interfaces() -> Vec<String> {
     v
 }
 
-/// IPv4 addresses from `ip -j -4 addr show dev <if>` output.
+/// IPv4 addresses from `ip -j -4 addr show dev <if>` output; an entry without a readable
+/// address or with a prefix length above 32 is no IPv4 address and is left out.
 pub fn parse_addrs(v: &Value) -> Vec<Ipv4Net> {
     let mut out = Vec::new();
     for link in v.as_array().into_iter().flatten() {
         for a in link["addr_info"].as_array().into_iter().flatten() {
             let addr = a["local"].as_str().and_then(|s| s.parse::<Ipv4Addr>().ok());
-            let prefix = a["prefixlen"].as_u64().and_then(|p| u8::try_from(p).ok());
+            let prefix = a["prefixlen"]
+                .as_u64()
+                .filter(|p| *p <= 32)
+                .and_then(|p| u8::try_from(p).ok());
             if let (Some(addr), Some(prefix_len)) = (addr, prefix) {
                 out.push(Ipv4Net { addr, prefix_len });
             }
@@ -167,6 +171,9 @@ mod tests {
             ]
         );
         assert!(parse_addrs(&serde_json::json!([{"ifname": "eth0"}])).is_empty());
+        // Found by the fuzz target: a prefix length no IPv4 address can have.
+        let bad = serde_json::json!([{"addr_info": [{"local": "198.18.1.10", "prefixlen": 33}]}]);
+        assert!(parse_addrs(&bad).is_empty());
     }
 
     #[test]
