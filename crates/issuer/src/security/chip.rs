@@ -221,8 +221,7 @@ pub fn card_outcome(field55: &[u8]) -> Option<String> {
         0x80 => "ARQC",
         _ => "RFU",
     });
-    let scripts =
-        value(&nodes, 0x9F5B).map(|v| v.iter().map(|b| format!("{b:02X}")).collect::<String>());
+    let scripts = value(&nodes, 0x9F5B).map(paysec::hex::encode_upper);
     match (kind, scripts) {
         (None, None) => None,
         (Some(k), None) => Some(format!("the card's last cryptogram: {k}")),
