@@ -276,10 +276,7 @@ impl SoftHsm {
 
     fn card_key(&self, card: &CardKeyRef<'_>) -> Result<SecretKey, HsmError> {
         let imk = self.usable(card.imk, &usage::EMV_AC)?;
-        let mk = match card.option {
-            IccMasterKeyOption::A => emv::derive_icc_master_key_a(imk, card.pan, card.psn)?,
-            IccMasterKeyOption::B => emv::derive_icc_master_key_b(imk, card.pan, card.psn)?,
-        };
+        let mk = icc_master_key(imk, card.option, card.pan, card.psn)?;
         match card.session {
             SessionKeyDerivation::Common {
                 atc,
@@ -291,6 +288,19 @@ impl SoftHsm {
             SessionKeyDerivation::IccMasterKey => Ok(mk),
         }
     }
+}
+
+/// A card's ICC master key from an issuer master key (EMV Book 2 A1.4), by the option asked.
+fn icc_master_key(
+    imk: &SecretKey,
+    option: IccMasterKeyOption,
+    pan: &Pan,
+    psn: Option<u8>,
+) -> Result<SecretKey, HsmError> {
+    Ok(match option {
+        IccMasterKeyOption::A => emv::derive_icc_master_key_a(imk, pan, psn)?,
+        IccMasterKeyOption::B => emv::derive_icc_master_key_b(imk, pan, psn)?,
+    })
 }
 
 fn compute_mac(
@@ -556,10 +566,7 @@ impl Hsm for SoftHsm {
         mac_len_bytes: usize,
     ) -> Result<Vec<u8>, HsmError> {
         let imk = self.usable(key.imk, &usage::EMV_SMI)?;
-        let mk = match key.option {
-            IccMasterKeyOption::A => emv::derive_icc_master_key_a(imk, key.pan, key.psn)?,
-            IccMasterKeyOption::B => emv::derive_icc_master_key_b(imk, key.pan, key.psn)?,
-        };
+        let mk = icc_master_key(imk, key.option, key.pan, key.psn)?;
         let sk = emv::derive_common_session_key(&mk, key.arqc)?;
         Ok(emv::issuer_script_mac(&sk, data, mac_len_bytes)?)
     }
